@@ -1,0 +1,42 @@
+# Two commands: `make demo` (install everything, build the sample) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .stamps
+
+.PHONY: demo test lint format setup bench clean
+
+demo: setup
+	$(BIN)/broadsheet build content/changzhi-2025 -o output
+
+test: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/pytest -q
+
+setup: $(STAMPS)/system $(STAMPS)/venv
+
+# Re-checked every time: cheap when everything is there (dpkg-query only).
+$(STAMPS)/system: scripts/install-system-deps.sh FORCE
+	@mkdir -p $(STAMPS)
+	@scripts/install-system-deps.sh
+	@touch $@
+
+$(STAMPS)/venv: pyproject.toml
+	@mkdir -p $(STAMPS)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+format: setup
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: setup
+	$(BIN)/python bench/bench_build.py
+
+clean:
+	rm -rf output/* $(VENV) $(STAMPS)
+
+FORCE:

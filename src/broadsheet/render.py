@@ -1,0 +1,83 @@
+"""HTML stage: the edition's prepared text through the layout's Jinja2 templates."""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from broadsheet import __version__
+from broadsheet.errors import Diagnostic, LayoutError
+from broadsheet.layouts import Layout, PageFormat
+from broadsheet.markdown_blocks import Block
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """Everything a layout's templates may use; a missing name is an error."""
+
+    series: Any
+    installment: Any
+    label: str
+    page: PageFormat
+    page_format: str
+    headline: Markup
+    subhead: Markup | None
+    standfirst: Markup | None
+    editors_note: list[Markup]
+    pull_quote: Markup | None
+    advertisement: Any
+    advertisement_image: str | None
+    blocks: list[Block]
+    stylesheets: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["generator"] = f"broadsheet {__version__}"
+        return data
+
+
+def make_environment(layout: Layout) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(layout.folder),
+        # Every template is HTML: escape all content, whatever the file name.
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_page(layout: Layout, context: PageContext) -> str:
+    """Render the layout's page template; template errors name template and line."""
+    env = make_environment(layout)
+    try:
+        template = env.get_template(layout.config.template)
+        return template.render(context.as_dict())
+    except jinja2.TemplateSyntaxError as exc:
+        path = Path(exc.filename) if exc.filename else layout.folder / (exc.name or "?")
+        raise LayoutError(Diagnostic(path, f"template syntax: {exc.message}", exc.lineno)) from None
+    except jinja2.TemplateNotFound as exc:
+        raise LayoutError(
+            Diagnostic(layout.folder, f"template not found: {exc.name}", field="template")
+        ) from None
+    except Exception as exc:
+        path, line = _template_frame(exc, layout.folder)
+        message = str(exc) if isinstance(exc, jinja2.UndefinedError) else repr(exc)
+        raise LayoutError(Diagnostic(path, f"template error: {message}", line)) from None
+
+
+def _template_frame(exc: BaseException, folder: Path) -> tuple[Path, int | None]:
+    """The innermost traceback frame that runs one of the layout's templates."""
+    found: tuple[Path, int | None] = (folder, None)
+    folder = folder.resolve()
+    for frame in traceback.extract_tb(exc.__traceback__):
+        path = Path(frame.filename)
+        if path.is_absolute() and path.resolve().is_relative_to(folder):
+            found = (path, frame.lineno)
+    return found
