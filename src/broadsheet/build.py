@@ -82,13 +82,9 @@ def render_html(installment_path: Path, timings: Timings | None = None) -> Built
         project = find_project(installment_path)
         source = edition.installment_source
         layout = load_layout(
-            project.layouts_dir,
-            edition.series.layout,
-            Diagnostic(edition.series_path, "", None, "layout"),
+            project.layouts_dir, edition.series.layout, edition.series_field("layout")
         )
-        page = layout.page_format(
-            edition.series.page_format, Diagnostic(edition.series_path, "", None, "page_format")
-        )
+        page = layout.page_format(edition.series.page_format, edition.series_field("page_format"))
     with timings.stage("text"):
         resolver = ResourceResolver(
             installment_path.parent, project.allowed_roots(layout.folder), installment_path

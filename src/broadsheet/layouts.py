@@ -66,11 +66,11 @@ def load_layout(layouts_dir: Path, name: str, where: Diagnostic) -> Layout:
     folder = layouts_dir / name
     config_path = folder / LAYOUT_FILE
     if not config_path.is_file():
-        available = sorted(p.name for p in layouts_dir.glob(f"*/{LAYOUT_FILE}"))
+        available = ", ".join(sorted(p.parent.name for p in layouts_dir.glob(f"*/{LAYOUT_FILE}")))
         raise ContentError(
             Diagnostic(
                 where.path,
-                f"no layout '{name}' in {layouts_dir} (available: {', '.join(available) or 'none'})",
+                f"no layout '{name}' in {layouts_dir} (available: {available or 'none'})",
                 where.line,
                 where.field,
             )

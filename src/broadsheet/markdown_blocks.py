@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -26,7 +27,7 @@ class Block:
 
     kind: str  # "paragraph", "section_heading" or "html"
     line: int
-    html: Markup = Markup("")
+    html: Markup = field(default_factory=Markup)
     lines: tuple[Markup, ...] = ()
     level: int = 0
 
@@ -37,9 +38,17 @@ class RenderedMarkdown:
     images: list[ImageRef] = field(default_factory=list)
 
 
+SAFE_LINK_SCHEMES = ("http", "https", "mailto")
+
+
 def make_parser() -> MarkdownIt:
     # Raw HTML stays off: content is data, it never carries markup or scripts.
-    return MarkdownIt("commonmark", {"html": False, "typographer": False})
+    parser = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    # markdown-it would silently print a refused image (file:, data:) as text;
+    # keep every image so the image hook can refuse it with file and line.
+    # Links are checked in _prepare_inline instead.
+    parser.validateLink = lambda url: True
+    return parser
 
 
 _PARSER = make_parser()
@@ -126,6 +135,11 @@ def _prepare_inline(
                 # A line break in Chinese source is not a word space.
                 child.type, child.content = "text", ""
             line += 1
+        elif child.type == "link_open":
+            href = str(child.attrGet("href") or "")
+            scheme = urlsplit(href).scheme.lower()
+            if scheme and scheme not in SAFE_LINK_SCHEMES:
+                child.attrs.pop("href", None)  # javascript:, file:, data: … lead nowhere
         elif child.type == "image":
             src = str(child.attrGet("src") or "")
             images.append(ImageRef(src, line))

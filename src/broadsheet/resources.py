@@ -21,6 +21,8 @@ class ResourceResolver:
     problems: list[Diagnostic] = field(default_factory=list)
 
     def image(self, src: str, line: int, field_name: str | None = "body") -> str:
+        if src.startswith("data:image/"):
+            return src  # inline bytes: nothing is read from anywhere
         if urlsplit(src).scheme or src.startswith("//"):
             self._problem(f"image '{src}': only files of the project may be used", line, field_name)
             return "about:invalid"

@@ -32,6 +32,7 @@ class Edition:
 
     series: Series
     series_path: Path
+    series_source: SourceMap
     installment: Installment
     installment_path: Path
     installment_source: SourceMap
@@ -42,17 +43,21 @@ class Edition:
     def label(self) -> str:
         return installment_label(self.series.label, self.installment.number)
 
+    def series_field(self, name: str) -> Diagnostic:
+        """Where a series field is, to blame it in an error."""
+        return Diagnostic(self.series_path, "", self.series_source.line_of((name,)), name)
+
     @property
     def slug(self) -> str:
         return f"{self.installment.number:02d}"
 
 
-def load_series(folder: Path) -> tuple[Series, Path]:
+def load_series(folder: Path) -> tuple[Series, SourceMap]:
     path = folder / SERIES_FILE
     if not path.is_file():
         raise ContentError(Diagnostic(folder, f"no {SERIES_FILE} in this series folder"))
     document = parse_yaml(read_text(path), path)
-    return validate(Series, document), path
+    return validate(Series, document), document.source
 
 
 def series_installments(folder: Path) -> list[Path]:
@@ -67,9 +72,9 @@ def load_edition(installment_path: Path) -> Edition:
     sees the whole list at once.
     """
     diagnostics: list[Diagnostic] = []
-    series = series_path = None
+    series = series_source = None
     try:
-        series, series_path = load_series(installment_path.parent)
+        series, series_source = load_series(installment_path.parent)
     except ContentError as exc:
         diagnostics.extend(exc.diagnostics)
     installment = parsed = None
@@ -80,10 +85,11 @@ def load_edition(installment_path: Path) -> Edition:
         diagnostics.extend(exc.diagnostics)
     if diagnostics:
         raise ContentError(diagnostics)
-    assert series and series_path and installment and parsed
+    assert series and series_source and installment and parsed
     return Edition(
         series=series,
-        series_path=series_path,
+        series_path=series_source.path,
+        series_source=series_source,
         installment=installment,
         installment_path=installment_path,
         installment_source=parsed.meta.source,

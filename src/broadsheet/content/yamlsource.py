@@ -29,6 +29,17 @@ class SourceMap:
         return self.default_line
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text: the schema parses them and reports
+    a bad date with its field and line instead of a bare ValueError."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 @dataclass
 class YamlDocument:
     data: Any
@@ -42,7 +53,7 @@ def parse_yaml(text: str, path: Path, first_line: int = 1) -> YamlDocument:
     front matter reports lines of the whole file.
     """
     offset = first_line - 1
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None

@@ -1,0 +1,194 @@
+"""The command line as an editor uses it: builds, checks, errors and exit codes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from broadsheet.cli import main
+
+BIN = Path(sys.executable).parent / "broadsheet"
+
+
+def run(*args: str | Path) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file below ``folder`` (temporaries included) with its sha256."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def built(series: Path, tmp_path: Path) -> Path:
+    """An output folder holding a good earlier build of the sample."""
+    out = tmp_path / "out"
+    code, output = run("build", series, "-o", out)
+    assert code == 0, output
+    return out
+
+
+def test_build_series_writes_html_and_pdf(built: Path) -> None:
+    assert sorted(snapshot(built)) == ["changzhi-2025/02/print.html", "changzhi-2025/02/print.pdf"]
+    assert (built / "changzhi-2025/02/print.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_build_one_file_reports_what_and_how_long(series: Path, tmp_path: Path) -> None:
+    code, output = run("build", series / "02.md", "-o", tmp_path / "o")
+    assert code == 0
+    assert "wrote " in output and "print.pdf" in output
+    assert "built 1 of 1 installment(s) in " in output
+
+
+def test_console_script_runs(series: Path, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [BIN, "build", series, "-o", tmp_path / "o"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "o/changzhi-2025/02/print.pdf").is_file()
+
+
+def test_check_writes_nothing(series: Path, project: Path) -> None:
+    before = snapshot(project)
+    cwd = os.getcwd()
+    os.chdir(project)
+    try:
+        code, output = run("check", series)
+    finally:
+        os.chdir(cwd)
+    assert code == 0, output
+    assert "ok " in output
+    assert snapshot(project) == before
+    assert not (project / "output").exists()
+
+
+@pytest.mark.parametrize("command", [[], ["build"], ["check"], ["doctor"]])
+def test_help(command: list[str]) -> None:
+    code, output = run(*command, "--help")
+    assert code == 0 and "Usage:" in output
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert run("build")[0] == 2
+    assert run("build", tmp_path / "nope")[0] == 2
+    assert run("frobnicate")[0] == 2
+
+
+def test_doctor_lists_engine_and_fonts() -> None:
+    code, output = run("doctor")
+    assert code == 0, output
+    for name in ("WeasyPrint", "Pango", "HarfBuzz subset", "Noto Serif CJK SC", "LXGW WenKai"):
+        assert name in output
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+BAD_INPUTS = {
+    "unknown key": ("02.md", "headline:", "headlin:", "02.md:5: headlin: unknown field"),
+    "wrong type": ("02.md", "number: 2", "number: [2]", "02.md:2: number:"),
+    "bad yaml": ("02.md", "subhead: ——", 'subhead: "——', "02.md:"),
+    "missing image": (
+        "02.md",
+        "抓项目就是抓发展，谋项目就是谋未来。",
+        "抓项目就是抓发展，谋项目就是谋未来。\n![](photos/missing.jpg)",
+        "02.md:25: body: image 'photos/missing.jpg' not found",
+    ),
+    "series typo": ("series.yaml", "layout:", "layuot:", "series.yaml:6: layuot: unknown field"),
+    "unknown layout": (
+        "series.yaml",
+        "layout: newspaper",
+        "layout: tabloid",
+        "series.yaml:6: layout:",
+    ),
+    "unknown page format": (
+        "series.yaml",
+        "page_format: duikai",
+        "page_format: a3",
+        "series.yaml:7: page_format: layout 'newspaper' has no page format 'a3'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_exits_1_names_place_and_keeps_output(
+    case: str, series: Path, built: Path
+) -> None:
+    file_name, old, new, expected = BAD_INPUTS[case]
+    before = snapshot(built)
+    edit(series / file_name, old, new)
+    code, output = run("build", series, "-o", built)
+    assert code == 1, output
+    assert expected in output.replace("\n", "")
+    assert snapshot(built) == before  # earlier output intact, no temporaries
+    code, check_output = run("check", series)
+    assert code == 1 and expected in check_output.replace("\n", "")
+
+
+def test_undefined_template_variable_names_template_and_line(
+    project: Path, series: Path, built: Path
+) -> None:
+    before = snapshot(built)
+    edit(project / "layouts/newspaper/parts/masthead.html.j2", "{{ label }}", "{{ lable }}")
+    code, output = run("build", series, "-o", built)
+    assert code == 1
+    assert "masthead.html.j2:3: template error: 'lable' is undefined" in output.replace("\n", "")
+    assert snapshot(built) == before
+
+
+def test_template_syntax_error_names_template_and_line(project: Path, series: Path) -> None:
+    edit(project / "layouts/newspaper/parts/banner.html.j2", "{% endfor %}", "{% endfro %}")
+    code, output = run("check", series)
+    assert code == 1
+    assert "banner.html.j2:3: template syntax:" in output.replace("\n", "")
+
+
+def test_overflow_is_an_error_naming_block_and_amount(series: Path, built: Path) -> None:
+    before = snapshot(built)
+    body_end = "争取到各类政策性资金76.9亿元。"
+    filler = "\n\n".join(["同时，运用谋划、储备、建设、达产达效“四库”管理模式。" * 6] * 12)
+    edit(series / "02.md", body_end, body_end + "\n\n" + filler)
+    code, output = run("build", series, "-o", built)
+    assert code == 1
+    flat = output.replace("\n", "")
+    assert "02.md: article: does not fit the layout (1 page):" in flat
+    assert " mm" in flat or "run onto page 2" in flat
+    assert snapshot(built) == before
+
+
+def test_script_in_content_is_text(series: Path, tmp_path: Path) -> None:
+    edit(
+        series / "02.md",
+        "抓项目就是抓发展，谋项目就是谋未来。",
+        "抓项目就是抓发展，谋项目就是谋未来。<script>alert('x')</script>",
+    )
+    out = tmp_path / "o"
+    code, output = run("build", series, "-o", out)
+    assert code == 0, output
+    html = (out / "changzhi-2025/02/print.html").read_text(encoding="utf-8")
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert('x')&lt;/script&gt;" in html
+    import pdfplumber
+
+    with pdfplumber.open(out / "changzhi-2025/02/print.pdf") as pdf:
+        text = "".join(c["text"] for c in pdf.pages[0].chars)
+    assert "<script>alert('x')</script>" in text
+
+
+def test_not_a_series_folder(tmp_path: Path) -> None:
+    code, output = run("build", tmp_path)
+    assert code == 1 and "not a series folder" in output
