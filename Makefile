@@ -10,8 +10,8 @@ demo: setup
 	$(BIN)/broadsheet build content/changzhi-2025 -o output
 
 test: setup
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/pytest -q
 
 setup: $(STAMPS)/system $(STAMPS)/venv
