@@ -192,3 +192,26 @@ def test_script_in_content_is_text(series: Path, tmp_path: Path) -> None:
 def test_not_a_series_folder(tmp_path: Path) -> None:
     code, output = run("build", tmp_path)
     assert code == 1 and "not a series folder" in output
+
+
+def test_doctor_names_install_command_for_missing_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    from broadsheet import doctor
+
+    monkeypatch.setattr(doctor, "font_installed", lambda family: family != "LXGW WenKai")
+    monkeypatch.setattr(doctor, "harfbuzz_subset_available", lambda: False)
+    code, output = run("doctor")
+    assert code == 1
+    assert "apt-get install fonts-lxgw-wenkai" in output
+    assert "apt-get install libharfbuzz-subset0" in output
+
+
+def test_build_warns_without_harfbuzz_subset(
+    monkeypatch: pytest.MonkeyPatch, series: Path, tmp_path: Path
+) -> None:
+    from broadsheet import cli
+
+    monkeypatch.setattr(cli, "harfbuzz_subset_available", lambda: False)
+    code, output = run("build", series, "-o", tmp_path / "o")
+    assert code == 0
+    assert "warning: HarfBuzz subset library missing" in output
+    assert "apt-get install libharfbuzz-subset0" in output.replace("\n", " ")

@@ -118,9 +118,13 @@ def doctor(layouts: Path | None) -> None:
     """Report Python, WeasyPrint, Pango, HarfBuzz subset and the fonts layouts need."""
     layouts_dir = layouts or find_project(Path.cwd()).layouts_dir
     checks = run_checks(layouts_dir)
-    table = Table("check", "status", "detail", "fix")
+    table = Table("check", "status", "detail")
     for c in checks:
-        table.add_row(c.name, "[green]ok[/]" if c.ok else "[red]missing[/]", c.detail, c.fix or "")
+        table.add_row(c.name, "[green]ok[/]" if c.ok else "[red]missing[/]", c.detail)
     out.print(table)
+    fixes = list(dict.fromkeys(c.fix for c in checks if not c.ok and c.fix))
+    for fix in fixes:
+        # one command a line, unwrapped, so it can be copied as it is
+        out.print(f"to fix: {fix}", soft_wrap=True)
     if not all(c.ok for c in checks):
         sys.exit(EXIT_CONTENT)
