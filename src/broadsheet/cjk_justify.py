@@ -1,0 +1,167 @@
+"""CJK justification inside WeasyPrint: stretch between Chinese characters, not only spaces.
+
+WeasyPrint justifies by widening U+0020 and NBSP alone, so a line of Chinese
+(which has no spaces) ends short of the column edge. This module is the one
+place that touches WeasyPrint internals for it (the "justification seam",
+weasyprint.layout.inline.justify_line and weasyprint.text.line_break.Layout):
+it counts the gap after every CJK character as an expansion opportunity and
+gives those characters Pango letter-spacing. No character is added, so the
+text layer stays exactly the source text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import weasyprint
+from weasyprint.formatting_structure import boxes
+from weasyprint.layout import inline
+from weasyprint.text import line_break
+from weasyprint.text.ffi import TO_UNITS, ffi, pango
+
+from broadsheet.normalise import is_cjk
+
+SUPPORTED_MAJOR = 70
+# —— and …… are one mark of two em: never open a gap inside them.
+UNSPLITTABLE = "—…"
+
+
+def check_engine() -> None:
+    """Fail loudly when WeasyPrint is not the version this seam was written for."""
+    major = int(weasyprint.__version__.split(".")[0])
+    missing = [
+        name
+        for name, owner in (
+            ("justify_line", inline),
+            ("count_expandable_spaces", inline),
+            ("add_word_spacing", inline),
+            ("create_layout", inline),
+            ("Layout", line_break),
+        )
+        if not hasattr(owner, name)
+    ]
+    if major != SUPPORTED_MAJOR or missing:
+        raise RuntimeError(
+            f"WeasyPrint {weasyprint.__version__}: broadsheet's CJK justification was written "
+            f"for WeasyPrint {SUPPORTED_MAJOR} (missing here: {', '.join(missing) or 'none'})"
+        )
+
+
+def marked_indexes(text: str) -> list[int]:
+    """Indexes of the characters that take justification letter-spacing."""
+    indexes = []
+    for index, char in enumerate(text):
+        if not is_cjk(char) or char.isspace():
+            continue
+        if char in UNSPLITTABLE and (
+            text[index + 1 : index + 2] == char or text[index - 1 : index] == char
+        ):
+            continue
+        indexes.append(index)
+    return indexes
+
+
+def expansion_weight(text: str) -> float:
+    """How many letter-spacing units Pango adds to ``text`` when its marked characters
+    are letter-spaced.
+
+    Pango puts half of a character's letter-spacing before it and half after,
+    and drops the half that would stand before the first or after the last
+    character of the text: a marked character counts 1, less ½ at either end.
+    """
+    indexes = marked_indexes(text)
+    if not indexes:
+        return 0.0
+    weight = float(len(indexes))
+    if indexes[0] == 0:
+        weight -= 0.5
+    if indexes[-1] == len(text) - 1:
+        weight -= 0.5
+    return weight
+
+
+def _count(box: boxes.Box) -> float:
+    if isinstance(box, boxes.TextBox):
+        spaces = box.text.count(" ") + box.text.count("\u00a0")
+        return spaces + expansion_weight(box.text)
+    if isinstance(box, boxes.LineBox | boxes.InlineBox):
+        return sum(_count(child) for child in box.children)
+    return 0
+
+
+def _justify_line(context, line, extra_width):
+    if nb := _count(line):
+        inline.add_word_spacing(context, line, extra_width / nb, 0)
+
+
+def _add_word_spacing(context, box, justification_spacing, x_advance):
+    if not isinstance(box, boxes.TextBox):
+        return _original["add_word_spacing"](context, box, justification_spacing, x_advance)
+    box.justification_spacing = justification_spacing
+    box.position_x += x_advance
+    if nb := _count(box):
+        layout = inline.create_layout(
+            box.text,
+            box.style,
+            context,
+            max_width=None,
+            justification_spacing=justification_spacing,
+        )
+        layout.deactivate()
+        extra = justification_spacing * nb
+        x_advance += extra
+        box.width += extra
+        box.pango_layout = layout
+    return x_advance
+
+
+def _set_text(self, text, justify=False):
+    _original["set_text"](self, text, justify)
+    spacing = self.justification_spacing
+    if not (justify and spacing and self.text):
+        return
+    indexes = marked_indexes(self.text)
+    if not indexes:
+        return
+    letter_spacing = self.style["letter_spacing"]
+    base = 0 if letter_spacing == "normal" else letter_spacing
+    offsets = [0]
+    for char in self.text:
+        offsets.append(offsets[-1] + len(char.encode()))
+    attr_list = pango.pango_layout_get_attributes(self.layout)
+    if attr_list == ffi.NULL:
+        attr_list = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
+    units = int((base + spacing) * TO_UNITS)
+    for index in indexes:
+        attr = pango.pango_attr_letter_spacing_new(units)
+        attr.start_index, attr.end_index = offsets[index], offsets[index + 1]
+        pango.pango_attr_list_change(attr_list, attr)
+    pango.pango_layout_set_attributes(self.layout, attr_list)
+
+
+_original: dict = {}
+
+
+@contextmanager
+def cjk_justification() -> Iterator[None]:
+    """Justify CJK text in every WeasyPrint layout and drawing done inside the block."""
+    check_engine()
+    if _original:  # already active (nested use)
+        yield
+        return
+    _original.update(
+        justify_line=inline.justify_line,
+        add_word_spacing=inline.add_word_spacing,
+        set_text=line_break.Layout.set_text,
+    )
+    inline.justify_line = _justify_line
+    inline.add_word_spacing = _add_word_spacing
+    line_break.Layout.set_text = _set_text
+    try:
+        yield
+    finally:
+        inline.justify_line = _original["justify_line"]
+        inline.add_word_spacing = _original["add_word_spacing"]
+        line_break.Layout.set_text = _original["set_text"]
+        _original.clear()
