@@ -61,3 +61,74 @@ def first_top(chars: list[dict], text: str) -> float:
         if text in line:
             return top
     raise AssertionError(f"{text!r} is on no line of the page")
+
+
+@dataclass
+class Line:
+    chars: list[dict]
+
+    @property
+    def text(self) -> str:
+        return "".join(c["text"] for c in self.chars)
+
+    @property
+    def left(self) -> float:
+        return self.chars[0]["x0"]
+
+    @property
+    def right(self) -> float:
+        return self.chars[-1]["x1"]
+
+    @property
+    def top(self) -> float:
+        return self.chars[0]["top"]
+
+
+def lines_of(column: Column) -> list[Line]:
+    rows: dict[float, list[dict]] = {}
+    for c in column.chars:
+        key = next((k for k in rows if abs(k - c["top"]) < 2), c["top"])
+        rows.setdefault(key, []).append(c)
+    return [Line(sorted(rows[k], key=lambda c: c["x0"])) for k in sorted(rows)]
+
+
+def block_chars(chars: list[dict], font: str, size: float) -> list[dict]:
+    """Characters set in one font and size (a text block of the page)."""
+    return [
+        c
+        for c in chars
+        if c["fontname"].split("+")[-1].startswith(font)
+        and abs(c["size"] - size) < 0.05
+        and not c["text"].isspace()
+    ]
+
+
+@dataclass
+class JustifiedLine:
+    line: Line
+    edge: float
+    last_of_paragraph: bool
+
+    @property
+    def distance(self) -> float:
+        return self.edge - self.line.right
+
+
+def justified_lines(chars: list[dict], indent: float) -> list[JustifiedLine]:
+    """Lines of a justified block, each with its column's right edge and
+    whether it ends a paragraph (the next line is indented, or there is none).
+
+    The edge is the rightmost line end of the column: in a flush column every
+    line but paragraph ends reaches it, and a line that overshoots moves it.
+    """
+    out: list[JustifiedLine] = []
+    flat = []
+    for column in columns(chars):
+        lines = lines_of(column)
+        edge = max(line.right for line in lines)
+        flat += [(line, column, edge) for line in lines]
+    for index, (line, _, edge) in enumerate(flat):
+        following = flat[index + 1] if index + 1 < len(flat) else None
+        last = following is None or following[0].left - following[1].left > indent / 2
+        out.append(JustifiedLine(line, edge, last))
+    return out

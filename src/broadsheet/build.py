@@ -102,6 +102,7 @@ def render_html(installment_path: Path, timings: Timings | None = None) -> Built
             series=edition.series,
             installment=edition.installment,
             label=edition.label,
+            series_title=text.series_title,
             page=page,
             page_format=edition.series.page_format,
             headline=text.headline,

@@ -34,6 +34,7 @@ def check_engine() -> None:
         name
         for name, owner in (
             ("justify_line", inline),
+            ("text_align", inline),
             ("count_expandable_spaces", inline),
             ("add_word_spacing", inline),
             ("create_layout", inline),
@@ -88,6 +89,58 @@ def _count(box: boxes.Box) -> float:
     if isinstance(box, boxes.LineBox | boxes.InlineBox):
         return sum(_count(child) for child in box.children)
     return 0
+
+
+EDGE_TRIMMED_CLASSES = {"bs-latin-l", "bs-latin-r"}
+
+
+def _edge_box(box: boxes.Box, side: str) -> tuple[list[boxes.Box], boxes.Box] | None:
+    """The chain of inline boxes from ``box`` down to a spaced Latin run at its ``side`` edge."""
+    chain = []
+    while isinstance(box, boxes.LineBox | boxes.InlineBox):
+        flow = [c for c in box.children if c.is_in_normal_flow()]
+        if not flow:
+            return None
+        child = flow[0] if side == "left" else flow[-1]
+        if not isinstance(child, boxes.InlineBox):
+            return None
+        element = child.element
+        classes = set((element.get("class") or "").split()) if element is not None else set()
+        if classes & EDGE_TRIMMED_CLASSES and getattr(child, f"margin_{side}"):
+            return chain, child
+        if getattr(child, f"margin_{side}") or getattr(child, f"padding_{side}"):
+            return None
+        chain.append(child)
+        box = child
+    return None
+
+
+def trim_line_edges(line: boxes.LineBox) -> None:
+    """Drop the quarter-em gap of a Latin run that starts or ends the line (clreq:
+    no script gap at line edges), giving its width back to the line."""
+    found = _edge_box(line, "right")
+    if found:
+        chain, run = found
+        margin, run.margin_right = run.margin_right, 0
+        for box in (line, *chain):
+            box.width -= margin
+    found = _edge_box(line, "left")
+    if found:
+        chain, run = found
+        margin, run.margin_left = run.margin_left, 0
+        for child in run.children:
+            child.translate(-margin)
+        for parent, child in zip((line, *chain), (*chain, run), strict=True):
+            after = parent.children[parent.children.index(child) + 1 :]
+            for sibling in after:
+                sibling.translate(-margin)
+        for box in (line, *chain):
+            box.width -= margin
+
+
+def _text_align(context, line, available_width, last):
+    trim_line_edges(line)
+    return _original["text_align"](context, line, available_width, last)
 
 
 def _justify_line(context, line, extra_width):
@@ -151,16 +204,19 @@ def cjk_justification() -> Iterator[None]:
         yield
         return
     _original.update(
+        text_align=inline.text_align,
         justify_line=inline.justify_line,
         add_word_spacing=inline.add_word_spacing,
         set_text=line_break.Layout.set_text,
     )
+    inline.text_align = _text_align
     inline.justify_line = _justify_line
     inline.add_word_spacing = _add_word_spacing
     line_break.Layout.set_text = _set_text
     try:
         yield
     finally:
+        inline.text_align = _original["text_align"]
         inline.justify_line = _original["justify_line"]
         inline.add_word_spacing = _original["add_word_spacing"]
         line_break.Layout.set_text = _original["set_text"]

@@ -14,6 +14,7 @@ from broadsheet import __version__
 from broadsheet.build import build_installment, check_installment, installment_paths
 from broadsheet.doctor import harfbuzz_subset_available, run_checks
 from broadsheet.errors import EXIT_CONTENT, BroadsheetError, display_path
+from broadsheet.lint import normalisation_notes
 from broadsheet.project import find_project
 
 out = Console(highlight=False)
@@ -101,6 +102,8 @@ def check(path: Path) -> None:
             report(exc)
             problems += len(exc.diagnostics)
             continue
+        for note in normalisation_notes(built.edition):
+            out.print(f"note: {note}", soft_wrap=True)
         out.print(f"ok {display_path(installment)}: {built.pages} page(s)")
     if problems:
         err.print(f"{problems} problem(s) found")

@@ -11,6 +11,7 @@ from markdown_it.token import Token
 from markupsafe import Markup
 
 from broadsheet.normalise import joins_without_space
+from broadsheet.typography import typeset_text
 
 SECTION_LINE_SEPARATOR = " | "
 
@@ -48,7 +49,13 @@ def make_parser() -> MarkdownIt:
     # keep every image so the image hook can refuse it with file and line.
     # Links are checked in _prepare_inline instead.
     parser.validateLink = lambda url: True
+    parser.add_render_rule("text", _render_text)
     return parser
+
+
+def _render_text(self, tokens: list[Token], index: int, options, env) -> str:
+    token = tokens[index]
+    return typeset_text(token.content, paragraph_end=bool(token.meta.get("paragraph_end")))
 
 
 _PARSER = make_parser()
@@ -125,10 +132,13 @@ def _prepare_inline(
     images: list[ImageRef],
 ) -> None:
     children = inline.children or []
+    texts = [c for c in children if c.type == "text" and c.content.strip()]
+    if texts:
+        texts[-1].meta["paragraph_end"] = True
+    if text_hook:
+        _normalise_runs(children, text_hook)
     for position, child in enumerate(children):
-        if child.type == "text" and text_hook:
-            child.content = text_hook(child.content)
-        elif child.type == "softbreak":
+        if child.type == "softbreak":
             before = children[position - 1].content if position else ""
             after = children[position + 1].content if position + 1 < len(children) else ""
             if joins_without_space(before, after):
@@ -147,6 +157,41 @@ def _prepare_inline(
                 child.attrSet("src", image_hook(src, line))
 
 
+def _normalise_runs(children: list[Token], text_hook: TextHook) -> None:
+    """Normalise each run of text and soft breaks as one text, so that a pair of
+    quotes or brackets split by a source line break still pairs up."""
+    run: list[Token] = []
+    for child in [*children, None]:
+        if child is not None and child.type in ("text", "softbreak"):
+            run.append(child)
+            continue
+        texts = [t for t in run if t.type == "text"]
+        if texts:
+            joined = "\n".join(t.content for t in _text_lines(run))
+            for token, part in zip(_text_lines(run), text_hook(joined).split("\n"), strict=True):
+                token.content = part
+        run = []
+
+
+def _text_lines(run: list[Token]) -> list[Token]:
+    """One text token per source line of a run (softbreaks separate lines)."""
+    lines: list[Token] = []
+    pending = True
+    for token in run:
+        if token.type == "softbreak":
+            if pending:
+                lines.append(Token("text", "", 0, content=""))
+            pending = True
+        elif pending:
+            lines.append(token)
+            pending = False
+        else:
+            raise AssertionError("markdown-it merges adjacent text tokens")
+    if pending:
+        lines.append(Token("text", "", 0, content=""))
+    return lines
+
+
 def _render_inline(children: list[Token]) -> Markup:
     html = _PARSER.renderer.renderInline(children, _PARSER.options, {})
     return Markup(html)  # markdown-it escapes text; raw HTML is disabled
@@ -157,5 +202,5 @@ def _split_heading(inline: Token) -> tuple[Markup, ...]:
     children = inline.children or []
     if len(children) == 1 and children[0].type == "text":
         parts = [p.strip() for p in children[0].content.split(SECTION_LINE_SEPARATOR.strip())]
-        return tuple(Markup.escape(p) for p in parts if p)
+        return tuple(typeset_text(p) for p in parts if p)
     return (_render_inline(children),)

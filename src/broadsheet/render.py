@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from broadsheet import __version__
 from broadsheet.errors import Diagnostic, LayoutError
 from broadsheet.layouts import Layout, PageFormat
 from broadsheet.markdown_blocks import Block
+from broadsheet.typography import CSS as TYPOGRAPHY_CSS
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class PageContext:
     series: Any
     installment: Any
     label: str
+    series_title: Markup
     page: PageFormat
     page_format: str
     headline: Markup
@@ -58,7 +61,7 @@ def render_page(layout: Layout, context: PageContext) -> str:
     env = make_environment(layout)
     try:
         template = env.get_template(layout.config.template)
-        return template.render(context.as_dict())
+        html = template.render(context.as_dict())
     except jinja2.TemplateSyntaxError as exc:
         path = Path(exc.filename) if exc.filename else layout.folder / (exc.name or "?")
         raise LayoutError(Diagnostic(path, f"template syntax: {exc.message}", exc.lineno)) from None
@@ -70,6 +73,18 @@ def render_page(layout: Layout, context: PageContext) -> str:
         path, line = _template_frame(exc, layout.folder)
         message = str(exc) if isinstance(exc, jinja2.UndefinedError) else repr(exc)
         raise LayoutError(Diagnostic(path, f"template error: {message}", line)) from None
+    return _with_typography_css(html, layout)
+
+
+def _with_typography_css(html: str, layout: Layout) -> str:
+    """Put broadsheet's typography rules first in <head>, so layouts can override them."""
+    match = re.search(r"<head[^>]*>", html, re.IGNORECASE)
+    if match is None:
+        raise LayoutError(
+            Diagnostic(layout.folder / layout.config.template, "the page template has no <head>")
+        )
+    style = f'\n<style data-source="broadsheet typography">{TYPOGRAPHY_CSS}</style>'
+    return html[: match.end()] + style + html[match.end() :]
 
 
 def _template_frame(exc: BaseException, folder: Path) -> tuple[Path, int | None]:

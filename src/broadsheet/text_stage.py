@@ -13,6 +13,7 @@ from broadsheet.normalise import normalise_text
 
 @dataclass(frozen=True)
 class PreparedText:
+    series_title: Markup
     headline: Markup
     subhead: Markup | None
     standfirst: Markup | None
@@ -34,6 +35,7 @@ def prepare_text(edition: Edition, image_hook: ImageHook | None = None) -> Prepa
         note_blocks = [b.html for b in note.blocks if b.kind == "paragraph"]
     body = render_markdown(edition.body, edition.body_first_line, normalise_text, image_hook)
     return PreparedText(
+        series_title=inline(edition.series.title) or Markup(""),
         headline=inline(item.headline) or Markup(""),
         subhead=inline(item.subhead),
         standfirst=inline(item.standfirst),
