@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import pdfplumber
 
 MM = 72 / 25.4
+CLOSING_MARKS = set("，。、；：？！”’）》」』】〕")
 
 
 def squash(text: str) -> str:
@@ -31,7 +33,7 @@ def page_chars(pdf_path: Path, page: int = 0) -> list[dict]:
         return list(pdf.pages[page].chars)
 
 
-def columns(chars: list[dict], gap: float = 18.0) -> list[Column]:
+def columns(chars: list[dict], gap: float = 9.0) -> list[Column]:
     """Group characters into text columns by the white gaps between them."""
     out: list[Column] = []
     for char in sorted(chars, key=lambda c: c["x0"]):
@@ -79,6 +81,15 @@ class Line:
     def right(self) -> float:
         return self.chars[-1]["x1"]
 
+    def ends(self) -> list[float]:
+        """Where the line may end: a closing mark's ink sits in the left half of
+        its em box, whose right half may be compressed (halt) or hang past the
+        edge, and the text layer records the full advance either way."""
+        last = self.chars[-1]
+        if last["text"] in CLOSING_MARKS:
+            return [last["x1"], last["x0"] + last["size"] / 2]
+        return [last["x1"]]
+
     @property
     def top(self) -> float:
         return self.chars[0]["top"]
@@ -111,21 +122,25 @@ class JustifiedLine:
 
     @property
     def distance(self) -> float:
-        return self.edge - self.line.right
+        """Signed distance of the line end from the column edge (positive: short)."""
+        return min((self.edge - end for end in self.line.ends()), key=abs)
 
 
 def justified_lines(chars: list[dict], indent: float) -> list[JustifiedLine]:
     """Lines of a justified block, each with its column's right edge and
     whether it ends a paragraph (the next line is indented, or there is none).
 
-    The edge is the rightmost line end of the column: in a flush column every
-    line but paragraph ends reaches it, and a line that overshoots moves it.
+    The edge is the most common end of the column's lines that do not end in
+    a closing mark: in a flush column every line but paragraph ends reaches it.
     """
     out: list[JustifiedLine] = []
     flat = []
     for column in columns(chars):
         lines = lines_of(column)
-        edge = max(line.right for line in lines)
+        plain = [
+            round(line.right, 1) for line in lines if line.chars[-1]["text"] not in CLOSING_MARKS
+        ]
+        edge = Counter(plain).most_common(1)[0][0] if plain else max(line.right for line in lines)
         flat += [(line, column, edge) for line in lines]
     for index, (line, _, edge) in enumerate(flat):
         following = flat[index + 1] if index + 1 < len(flat) else None

@@ -11,18 +11,30 @@ text layer stays exactly the source text.
 
 from __future__ import annotations
 
+import copy
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 
 import weasyprint
 from weasyprint.formatting_structure import boxes
 from weasyprint.layout import inline
 from weasyprint.text import line_break
-from weasyprint.text.ffi import TO_UNITS, ffi, pango
+from weasyprint.text.ffi import FROM_UNITS, TO_UNITS, ffi, pango
 
-from broadsheet.normalise import is_cjk
+from broadsheet.normalise import CJK_CLASS, is_cjk
 
 SUPPORTED_MAJOR = 70
+# Full-width marks whose blank half may be given up (OpenType halt) to let a
+# line take one more character: clreq compresses before it expands.
+COMPRESSIBLE = set("，。、；：？！“”‘’（）《》〈〉「」『』【】〔〕")
+# Expansion below this (em per gap) is left alone: it reads as even spacing and
+# text extraction does not see it as a word space (poppler breaks at 0.1 em).
+COMPRESS_ABOVE_EM = 0.06
+MAX_COMPRESSED_PER_LINE = 2
+# Every CJK character but the ideographic space takes justification spacing.
+_MARKABLE = re.compile("[" + CJK_CLASS.replace("\u3000-\u303f", "\u3001-\u303f") + "]")
 # —— and …… are one mark of two em: never open a gap inside them.
 UNSPLITTABLE = "—…"
 
@@ -38,6 +50,8 @@ def check_engine() -> None:
             ("count_expandable_spaces", inline),
             ("add_word_spacing", inline),
             ("create_layout", inline),
+            ("split_first_line", inline),
+            ("line_size", line_break),
             ("Layout", line_break),
         )
         if not hasattr(owner, name)
@@ -49,20 +63,22 @@ def check_engine() -> None:
         )
 
 
-def marked_indexes(text: str) -> list[int]:
+@lru_cache(maxsize=16384)
+def marked_indexes(text: str) -> tuple[int, ...]:
     """Indexes of the characters that take justification letter-spacing."""
     indexes = []
-    for index, char in enumerate(text):
-        if not is_cjk(char) or char.isspace():
-            continue
+    for match in _MARKABLE.finditer(text):
+        index = match.start()
+        char = text[index]
         if char in UNSPLITTABLE and (
             text[index + 1 : index + 2] == char or text[index - 1 : index] == char
         ):
             continue
         indexes.append(index)
-    return indexes
+    return tuple(indexes)
 
 
+@lru_cache(maxsize=16384)
 def expansion_weight(text: str) -> float:
     """How many letter-spacing units Pango adds to ``text`` when its marked characters
     are letter-spaced.
@@ -153,15 +169,13 @@ def _add_word_spacing(context, box, justification_spacing, x_advance):
         return _original["add_word_spacing"](context, box, justification_spacing, x_advance)
     box.justification_spacing = justification_spacing
     box.position_x += x_advance
-    if nb := _count(box):
-        layout = inline.create_layout(
-            box.text,
-            box.style,
-            context,
-            max_width=None,
-            justification_spacing=justification_spacing,
-        )
-        layout.deactivate()
+    if (nb := _count(box)) and box.pango_layout is not None:
+        # WeasyPrint shapes a new Pango layout here, which only drawing uses;
+        # drawing re-creates it anyway (Layout.reactivate), so a copy of the
+        # deactivated layout with the spacing is enough: no shaping during
+        # the many layout passes of column balancing.
+        layout = copy.copy(box.pango_layout)
+        layout.justification_spacing = justification_spacing
         extra = justification_spacing * nb
         x_advance += extra
         box.width += extra
@@ -171,11 +185,10 @@ def _add_word_spacing(context, box, justification_spacing, x_advance):
 
 def _set_text(self, text, justify=False):
     _original["set_text"](self, text, justify)
-    spacing = self.justification_spacing
-    if not (justify and spacing and self.text):
-        return
-    indexes = marked_indexes(self.text)
-    if not indexes:
+    halts = getattr(self, "bs_halt", None)
+    spacing = self.justification_spacing if justify else 0
+    indexes = marked_indexes(self.text) if spacing and self.text else []
+    if not (halts or indexes):
         return
     letter_spacing = self.style["letter_spacing"]
     base = 0 if letter_spacing == "normal" else letter_spacing
@@ -190,7 +203,81 @@ def _set_text(self, text, justify=False):
         attr = pango.pango_attr_letter_spacing_new(units)
         attr.start_index, attr.end_index = offsets[index], offsets[index + 1]
         pango.pango_attr_list_change(attr_list, attr)
+    for index in halts or ():
+        if index < len(self.text):
+            attr = pango.pango_attr_font_features_new(b"halt 1")
+            attr.start_index, attr.end_index = offsets[index], offsets[index + 1]
+            pango.pango_attr_list_insert(attr_list, attr)
     pango.pango_layout_set_attributes(self.layout, attr_list)
+
+
+def _gaps(text: str) -> int:
+    return max(1, sum(1 for c in text if is_cjk(c)) - 1)
+
+
+def _split_first_line(
+    text, style, context, max_width, justification_spacing, is_line_start=True, minimum=False
+):
+    """Break as WeasyPrint does; then, for a justified line that would have to
+    stretch visibly, try to take more text by compressing punctuation."""
+    original = _original["split_first_line"]
+    result = original(
+        text, style, context, max_width, justification_spacing, is_line_start, minimum
+    )
+    _layout, length, resume_index, width, _height, _baseline = result
+    font_size = style["font_size"]
+    if (
+        minimum
+        or resume_index is None
+        or max_width is None
+        or max_width == float("inf")
+        or not font_size
+        or style["text_align_all"] != "justify"
+        or style["white_space"] not in ("normal", "pre-line")
+    ):
+        return result
+    line_text = text.encode()[:length].decode()
+    if (max_width - width) / _gaps(line_text) <= COMPRESS_ABOVE_EM * font_size:
+        return result
+    half = font_size / 2
+    trial = original(
+        text,
+        style,
+        context,
+        max_width + MAX_COMPRESSED_PER_LINE * half,
+        justification_spacing,
+        is_line_start,
+        minimum,
+    )
+    trial_length, trial_width = trial[1], trial[3]
+    if trial_length <= length:
+        return result
+    longer = text.encode()[:trial_length].decode().rstrip(" ")
+    marks = [i for i, c in enumerate(longer) if c in COMPRESSIBLE]
+    needed = int(-(-(trial_width - max_width) // half))  # ceil
+    if needed > min(len(marks), MAX_COMPRESSED_PER_LINE):
+        return result
+    # The line-end mark first (clreq), then those nearest the end.
+    chosen = sorted(marks[-needed:]) if needed else []
+    compressed = _measure(longer, style, context, justification_spacing, chosen)
+    if compressed is None or compressed[1] > max_width + 0.01:
+        return result
+    new_layout, new_width, new_height, new_baseline = compressed
+    return new_layout, len(longer.encode()), trial[2], new_width, new_height, new_baseline
+
+
+def _measure(text, style, context, justification_spacing, halts):
+    layout = inline.create_layout(text, style, context, None, justification_spacing)
+    layout.bs_halt = halts
+    layout.set_text(text)
+    first_line, second = layout.get_first_line()
+    if second is not None:
+        layout.deactivate()
+        return None
+    width, height = line_break.line_size(first_line, style)
+    baseline = pango.pango_layout_get_baseline(layout.layout) * FROM_UNITS
+    layout.deactivate()
+    return layout, width, height, baseline
 
 
 _original: dict = {}
@@ -204,11 +291,13 @@ def cjk_justification() -> Iterator[None]:
         yield
         return
     _original.update(
+        split_first_line=inline.split_first_line,
         text_align=inline.text_align,
         justify_line=inline.justify_line,
         add_word_spacing=inline.add_word_spacing,
         set_text=line_break.Layout.set_text,
     )
+    inline.split_first_line = _split_first_line
     inline.text_align = _text_align
     inline.justify_line = _justify_line
     inline.add_word_spacing = _add_word_spacing
@@ -216,6 +305,7 @@ def cjk_justification() -> Iterator[None]:
     try:
         yield
     finally:
+        inline.split_first_line = _original["split_first_line"]
         inline.text_align = _original["text_align"]
         inline.justify_line = _original["justify_line"]
         inline.add_word_spacing = _original["add_word_spacing"]
