@@ -33,6 +33,9 @@ COMPRESSIBLE = set("，。、；：？！“”‘’（）《》〈〉「」『
 # text extraction does not see it as a word space (poppler breaks at 0.1 em).
 COMPRESS_ABOVE_EM = 0.06
 MAX_COMPRESSED_PER_LINE = 2
+# Latin runs in Chinese text share the stretch of lines looser than this.
+LATIN_SHARES_ABOVE_EM = 0.09
+_latin_spacing = 0.0
 # Every CJK character but the ideographic space takes justification spacing.
 _MARKABLE = re.compile("[" + CJK_CLASS.replace("\u3000-\u303f", "\u3001-\u303f") + "]")
 # —— and …… are one mark of two em: never open a gap inside them.
@@ -100,10 +103,27 @@ def expansion_weight(text: str) -> float:
 
 def _count(box: boxes.Box) -> float:
     if isinstance(box, boxes.TextBox):
+        if _is_latin_run(box):
+            return 0
         spaces = box.text.count(" ") + box.text.count("\u00a0")
         return spaces + expansion_weight(box.text)
     if isinstance(box, boxes.LineBox | boxes.InlineBox):
         return sum(_count(child) for child in box.children)
+    return 0
+
+
+def _is_latin_run(box: boxes.TextBox) -> bool:
+    """A run of Latin letters or digits set in Chinese text (a typography span)."""
+    element = box.element
+    return element is not None and "bs-latin" in (element.get("class") or "")
+
+
+def _latin_count(box: boxes.Box) -> float:
+    """Gaps inside Latin runs (Pango drops the halves at the run's two ends)."""
+    if isinstance(box, boxes.TextBox):
+        return max(0, len(box.text) - 1) if _is_latin_run(box) else 0
+    if isinstance(box, boxes.LineBox | boxes.InlineBox):
+        return sum(_latin_count(child) for child in box.children)
     return 0
 
 
@@ -160,22 +180,42 @@ def _text_align(context, line, available_width, last):
 
 
 def _justify_line(context, line, extra_width):
-    if nb := _count(line):
-        inline.add_word_spacing(context, line, extra_width / nb, 0)
+    global _latin_spacing
+    nb = _count(line)
+    if not nb:
+        return
+    spacing = extra_width / nb
+    latin = _latin_count(line)
+    if latin and spacing > LATIN_SHARES_ABOVE_EM * line.style["font_size"]:
+        # A loose line with digits in it: the digits share the stretch, so they
+        # are not the only tight spots of the line (text extraction reads gaps
+        # much wider than the line's tightest one as word spaces).
+        spacing = extra_width / (nb + latin)
+        _latin_spacing = spacing
+    try:
+        inline.add_word_spacing(context, line, spacing, 0)
+    finally:
+        _latin_spacing = 0.0
 
 
 def _add_word_spacing(context, box, justification_spacing, x_advance):
     if not isinstance(box, boxes.TextBox):
         return _original["add_word_spacing"](context, box, justification_spacing, x_advance)
+    if _latin_spacing and _is_latin_run(box):
+        justification_spacing = _latin_spacing
+        nb = _latin_count(box)
+    else:
+        nb = _count(box)
     box.justification_spacing = justification_spacing
     box.position_x += x_advance
-    if (nb := _count(box)) and box.pango_layout is not None:
+    if nb and box.pango_layout is not None:
         # WeasyPrint shapes a new Pango layout here, which only drawing uses;
         # drawing re-creates it anyway (Layout.reactivate), so a copy of the
         # deactivated layout with the spacing is enough: no shaping during
         # the many layout passes of column balancing.
         layout = copy.copy(box.pango_layout)
         layout.justification_spacing = justification_spacing
+        layout.bs_latin = _is_latin_run(box)
         extra = justification_spacing * nb
         x_advance += extra
         box.width += extra
@@ -187,7 +227,10 @@ def _set_text(self, text, justify=False):
     _original["set_text"](self, text, justify)
     halts = getattr(self, "bs_halt", None)
     spacing = self.justification_spacing if justify else 0
-    indexes = marked_indexes(self.text) if spacing and self.text else []
+    if spacing and self.text and getattr(self, "bs_latin", False):
+        indexes = tuple(range(len(self.text)))
+    else:
+        indexes = marked_indexes(self.text) if spacing and self.text else ()
     if not (halts or indexes):
         return
     letter_spacing = self.style["letter_spacing"]
