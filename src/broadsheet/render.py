@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,6 @@ from broadsheet import __version__
 from broadsheet.errors import Diagnostic, LayoutError
 from broadsheet.layouts import Layout, PageFormat
 from broadsheet.markdown_blocks import Block
-from broadsheet.typography import CSS as TYPOGRAPHY_CSS
 
 
 @dataclass(frozen=True)
@@ -73,18 +71,7 @@ def render_page(layout: Layout, context: PageContext) -> str:
         path, line = _template_frame(exc, layout.folder)
         message = str(exc) if isinstance(exc, jinja2.UndefinedError) else repr(exc)
         raise LayoutError(Diagnostic(path, f"template error: {message}", line)) from None
-    return _with_typography_css(html, layout)
-
-
-def _with_typography_css(html: str, layout: Layout) -> str:
-    """Put broadsheet's typography rules first in <head>, so layouts can override them."""
-    match = re.search(r"<head[^>]*>", html, re.IGNORECASE)
-    if match is None:
-        raise LayoutError(
-            Diagnostic(layout.folder / layout.config.template, "the page template has no <head>")
-        )
-    style = f'\n<style data-source="broadsheet typography">{TYPOGRAPHY_CSS}</style>'
-    return html[: match.end()] + style + html[match.end() :]
+    return html
 
 
 def _template_frame(exc: BaseException, folder: Path) -> tuple[Path, int | None]:

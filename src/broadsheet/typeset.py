@@ -9,7 +9,7 @@ from pathlib import Path
 
 import weasyprint
 
-from broadsheet.cjk_justify import cjk_justification
+from broadsheet.cjk_lines import cjk_line_layout
 from broadsheet.errors import Diagnostic, ResourceError
 from broadsheet.fetcher import RefusedURL, SafeURLFetcher
 
@@ -39,7 +39,7 @@ def typeset(
     html: str, base_url: Path, fetcher: SafeURLFetcher, blame: Path, warnings: list[str]
 ) -> weasyprint.Document:
     """Lay out ``html``; a refused or missing resource is blamed on ``blame``."""
-    with engine_warnings() as messages, cjk_justification():
+    with engine_warnings() as messages, cjk_line_layout():
         try:
             document = weasyprint.HTML(
                 string=html, base_url=base_url.resolve().as_uri() + "/", url_fetcher=fetcher
@@ -53,7 +53,7 @@ def typeset(
 def write_pdf(document: weasyprint.Document, fetcher: SafeURLFetcher, blame: Path) -> bytes:
     try:
         # drawing re-shapes every line: justification must be active here too
-        with cjk_justification():
+        with cjk_line_layout():
             return document.write_pdf()
     except RefusedURL as exc:
         raise ResourceError(Diagnostic(blame, f"{exc.reason}: {exc.url}")) from None

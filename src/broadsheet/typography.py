@@ -1,138 +1,90 @@
-"""Chinese typography as markup: the spans the layout needs for clreq's rules.
+"""Chinese typography as invisible marks in the text, for the line-layout seam.
 
-Text comes in normalised; it goes out escaped, with spans that
+The text stage adds no visible character and no markup. It inserts
 
-- compress the first of two adjacent punctuation marks (OpenType ``halt``),
-- set Latin letters and digits a quarter em off Chinese characters (the
-  layout's margin, trimmed at line edges by the engine seam),
-- keep ——/…… with the character before them, so they never start a line,
-- keep a paragraph's last two characters together, so no line holds one
-  character alone (孤字).
+- U+200B ZERO WIDTH SPACE where Latin letters or digits meet a Han character:
+  the line-layout seam (``cjk_lines``) gives it a quarter em, dropped at line
+  edges (U+FEFF, the no-break form, where the two may not be parted either);
+- U+2060 WORD JOINER to bind what must not be parted: the character before
+  ——/……, so they never start a line, and a paragraph's last two characters,
+  so no line holds one character alone (孤字).
 
-No character is added: the text layer of the PDF is the source text.
+Neither is drawn, so neither reaches the PDF's text layer, and a paragraph
+stays one run of text, in which the seam can compress punctuation anywhere
+on a line. Adjacent punctuation is compressed by the seam too.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
 from broadsheet.normalise import HAN_RE
 
+AUTOSPACE = "\u200b"
+AUTOSPACE_KEEP = "\ufeff"
+JOIN = "\u2060"
+INVISIBLE = AUTOSPACE + AUTOSPACE_KEEP + JOIN
 CLOSING = set("，。、；：？！”’）》〉」』】〕")
 OPENING = set("“‘（《〈「『【〔")
 PUNCTUATION = CLOSING | OPENING
 LATIN_RUN = re.compile(r"[A-Za-z0-9]+(?:[.,:/+\-][A-Za-z0-9]+)*%?")
 TWO_EM = re.compile(r"——|……")
 
-CSS = """
-.bs-halt { font-feature-settings: "halt"; }
-.bs-latin-l { margin-left: 0.25em; }
-.bs-latin-r { margin-right: 0.25em; }
-.bs-keep { white-space: nowrap; }
-"""
-
-
-@dataclass
-class _Span:
-    start: int
-    end: int
-    css_class: str
-
 
 def compressed_indexes(text: str) -> list[int]:
-    """Marks that give up their blank half because another mark follows or precedes."""
-    out = []
+    """Marks that give up their blank half because another mark is beside them
+    (clreq: two marks take 1.5 em, not 2)."""
+    out = set()
     for index in range(len(text) - 1):
         here, following = text[index], text[index + 1]
         if here in CLOSING and following in PUNCTUATION:
-            out.append(index)
-        elif (here in PUNCTUATION and following in OPENING and here not in OPENING) or (
-            here in OPENING and following in OPENING
-        ):
-            out.append(index + 1)
-    return sorted(set(out))
+            out.add(index)
+        elif here in PUNCTUATION and following in OPENING:
+            out.add(index + 1)
+    return sorted(out)
 
 
-def latin_runs(text: str) -> list[_Span]:
-    """Latin/digit runs that touch a Chinese character, with the side(s) to space."""
-    runs = []
+def autospace_positions(text: str) -> set[int]:
+    """Indexes before which a quarter em goes: Latin/digit runs touching Han."""
+    positions = set()
     for match in LATIN_RUN.finditer(text):
         start, end = match.span()
-        left = start > 0 and HAN_RE.match(text[start - 1]) is not None
-        right = end < len(text) and HAN_RE.match(text[end]) is not None
-        classes = " ".join(c for c, on in (("bs-latin-l", left), ("bs-latin-r", right)) if on)
-        if classes:
-            runs.append(_Span(start, end, classes))
-    return runs
+        if start > 0 and HAN_RE.match(text[start - 1]):
+            positions.add(start)
+        if end < len(text) and HAN_RE.match(text[end]):
+            positions.add(end)
+    return positions
 
 
-def keep_ranges(text: str, paragraph_end: bool) -> list[tuple[int, int]]:
-    ranges = []
-    for match in TWO_EM.finditer(text):
-        if match.start() > 0:
-            ranges.append((match.start() - 1, match.end()))
+def join_positions(text: str, paragraph_end: bool) -> set[int]:
+    """Indexes before which no line may break."""
+    positions = {m.start() for m in TWO_EM.finditer(text) if m.start() > 0}
     if paragraph_end:
         characters = [i for i, c in enumerate(text) if not c.isspace() and c not in PUNCTUATION]
         last_two = characters[-2:]
-        if len(last_two) == 2 and all(HAN_RE.match(text[i]) for i in last_two):
-            ranges.append((last_two[0], len(text.rstrip())))
-    return ranges
+        if len(last_two) == 2 and HAN_RE.match(text[last_two[1]]):
+            positions.update(range(last_two[0] + 1, last_two[1] + 1))
+    return positions
 
 
-def _merge(ranges: list[tuple[int, int]], runs: list[_Span]) -> list[tuple[int, int]]:
-    """Widen keep ranges over the Latin runs they cut, and join those that overlap."""
-    widened = []
-    for start, end in ranges:
-        for run in runs:
-            if run.start < end and start < run.end:
-                start, end = min(start, run.start), max(end, run.end)
-        widened.append((start, end))
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(widened):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
+def add_marks(text: str, paragraph_end: bool = False) -> str:
+    """``text`` with the invisible marks inserted."""
+    spaces = autospace_positions(text)
+    joins = join_positions(text, paragraph_end)
+    if not (spaces or joins):
+        return text
+    out = []
+    for index, char in enumerate(text):
+        if index in spaces:
+            out.append(AUTOSPACE_KEEP if index in joins else AUTOSPACE)
+        elif index in joins:
+            out.append(JOIN)
+        out.append(char)
+    return "".join(out)
 
 
 def typeset_text(text: str, paragraph_end: bool = False) -> Markup:
-    """Escape ``text`` and wrap what clreq's rules need in spans."""
-    halts = set(compressed_indexes(text))
-    runs = latin_runs(text)
-    keeps = _merge(keep_ranges(text, paragraph_end), runs)
-    if not (halts or runs or keeps):
-        return escape(text)
-
-    def inner(start: int, end: int) -> str:
-        parts = []
-        index = start
-        while index < end:
-            run = next((r for r in runs if r.start == index), None)
-            if run is not None:
-                parts.append(
-                    f'<span class="{run.css_class}">{escape(text[run.start : run.end])}</span>'
-                )
-                index = run.end
-            elif index in halts:
-                parts.append(f'<span class="bs-halt">{escape(text[index])}</span>')
-                index += 1
-            else:
-                stop = index + 1
-                while stop < end and stop not in halts and not any(r.start == stop for r in runs):
-                    stop += 1
-                parts.append(str(escape(text[index:stop])))
-                index = stop
-        return "".join(parts)
-
-    out = []
-    position = 0
-    for start, end in keeps:
-        out.append(inner(position, start))
-        out.append(f'<span class="bs-keep">{inner(start, end)}</span>')
-        position = end
-    out.append(inner(position, len(text)))
-    return Markup("".join(out))
+    """Escape ``text`` with its typography marks."""
+    return escape(add_marks(text, paragraph_end))
