@@ -215,3 +215,66 @@ def test_build_warns_without_harfbuzz_subset(
     assert code == 0
     assert "warning: HarfBuzz subset library missing" in output
     assert "apt-get install libharfbuzz-subset0" in output.replace("\n", " ")
+
+
+HALF_WIDTH_INSTALLMENT = """\
+---
+number: 1
+date: 2025-01-01
+headline: 标题:测试
+editors_note: |
+  编者按正文,第一段。
+
+  第二段"引号"测试...
+---
+正文第一段,有(括号)和!感叹号
+跨行的"引号
+内容"继续。
+
+推进 777 个项目--破折号。
+"""
+
+
+def test_check_lists_each_normalisation_and_sources_stay_as_written(
+    project: Path, tmp_path: Path
+) -> None:
+    series = project / "content" / "fixture"
+    series.mkdir()
+    (series / "series.yaml").write_text("id: fixture\ntitle: 2025, 测试这一年\n", encoding="utf-8")
+    source = series / "01.md"
+    source.write_text(HALF_WIDTH_INSTALLMENT, encoding="utf-8")
+    before = snapshot(series)
+    code, output = run("check", series)
+    assert code == 0, output
+    notes = [line for line in output.splitlines() if line.startswith("note: ")]
+    expected = [
+        "series.yaml:2:12: title: ', ' → '，'",
+        "01.md:4:13: headline: ':' → '：'",
+        "01.md:6:8: editors_note: ',' → '，'",
+        "01.md:8:6: editors_note: '\"' → '“'",
+        "01.md:8:9: editors_note: '\"' → '”'",
+        "01.md:8:12: editors_note: '...' → '……'",
+        "01.md:10:6: body: ',' → '，'",
+        "01.md:10:8: body: '(' → '（'",
+        "01.md:10:11: body: ')' → '）'",
+        "01.md:10:13: body: '!' → '！'",
+        "01.md:11:4: body: '\"' → '“'",
+        "01.md:12:3: body: '\"' → '”'",
+        "01.md:14:3: body: ' ' → ''",
+        "01.md:14:7: body: ' ' → ''",
+        "01.md:14:11: body: '--' → '——'",
+    ]
+    assert len(notes) == len(expected), notes
+    for note, tail in zip(notes, expected, strict=True):
+        assert note.endswith(tail), (note, tail)
+    out = tmp_path / "o"
+    assert run("build", series, "-o", out)[0] == 0
+    assert snapshot(series) == before  # normalised at build time only
+    html = (out / "fixture/01/print.html").read_text(encoding="utf-8")
+    for normalised in (
+        "标题：测试",
+        "正文第一段，有（括号）和！感叹号",
+        "跨行的“引号",
+        "内容”继续",
+    ):
+        assert normalised in html.replace("\u200b", "").replace("\u2060", "").replace("\ufeff", "")

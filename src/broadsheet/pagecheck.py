@@ -32,11 +32,13 @@ class Overflow:
     beyond_mm: float = 0.0
     pages: set[int] = field(default_factory=set)
     lines_on_extra_pages: int = 0
+    column_mm: float = 0.0
     where: set[str] = field(default_factory=set)
 
-    def add(self, excess_px: float, where: str) -> None:
+    def add(self, excess_px: float, where: str, height_px: float) -> None:
         self.lines += 1
         self.beyond_mm = max(self.beyond_mm, excess_px / PX_PER_MM)
+        self.column_mm += height_px / PX_PER_MM
         self.where.add(where)
 
     def describe(self) -> str:
@@ -44,7 +46,8 @@ class Overflow:
         if self.where:
             places = ", ".join(sorted(self.where))
             parts.append(
-                f"{self.lines} line(s) fall outside {places}, up to {self.beyond_mm:.1f} mm"
+                f"{self.lines} line(s) ({self.column_mm:.0f} mm of column) fall outside "
+                f"{places}, up to {self.beyond_mm:.1f} mm beyond it"
             )
         if self.pages:
             numbers = ", ".join(str(p) for p in sorted(self.pages))
@@ -88,7 +91,7 @@ def check_pages(document: weasyprint.Document, config: LayoutConfig, source: Pat
             for rect, name in ((area, "the page area"), (frame, f"the {block} box")):
                 excess = rect.excess(line)
                 if excess > TOLERANCE_PX:
-                    overflow(block).add(excess, name)
+                    overflow(block).add(excess, name, line.height)
                     break
     if found:
         limit = f"{config.max_pages} page" + ("s" if config.max_pages > 1 else "")
