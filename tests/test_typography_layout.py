@@ -220,3 +220,16 @@ def test_extracted_spaces_only_where_a_line_had_to_stretch(rendered: Rendered) -
 def test_soft_break_joins_in_the_pdf(rendered: Rendered) -> None:
     joined = "".join(text(line) for line in rendered.lines)
     assert "源文件里被拆成两行" in joined
+
+
+def test_adjacent_marks_take_one_and_a_half_em(rendered: Rendered) -> None:
+    """。” and ”“ are set in 1.5 em, not 2 (one of the two marks is halved)."""
+    pairs = 0
+    for line in rendered.lines:
+        for first, second, after in zip(line, line[1:], line[2:], strict=False):
+            if first["text"] + second["text"] in ("。”", "”“", "，“", "：“"):
+                stretch = max(cjk_gaps(line), default=0.0) * SIZE
+                span = after["x0"] - first["x0"]  # the pair's advance, with its stretch
+                assert span == pytest.approx(1.5 * SIZE, abs=0.1 + 2 * stretch), text(line)
+                pairs += 1
+    assert pairs, "the fixture has adjacent marks"
