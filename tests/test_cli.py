@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,23 +33,30 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 @pytest.fixture
 def built(series: Path, tmp_path: Path) -> Path:
-    """An output folder holding a good earlier build of the sample."""
+    """An output folder holding a good earlier build of the sample (print variant)."""
     out = tmp_path / "out"
-    code, output = run("build", series, "-o", out)
+    code, output = run("build", series, "-o", out, "--variant", "print")
     assert code == 0, output
     return out
 
 
-def test_build_series_writes_html_and_pdf(built: Path) -> None:
-    assert sorted(snapshot(built)) == ["changzhi-2025/02/print.html", "changzhi-2025/02/print.pdf"]
+def test_build_series_writes_html_and_pdf_of_every_variant(series: Path, tmp_path: Path) -> None:
+    built = tmp_path / "all"
+    code, output = run("build", series, "-o", built)
+    assert code == 0, output
+    variants = ("a4", "print", "screen", "tabloid")
+    assert sorted(snapshot(built)) == sorted(
+        [f"changzhi-2025/02/{v}.{ext}" for v in variants for ext in ("html", "pdf")]
+        + [f"changzhi-2025/02/.{v}.build.json" for v in variants]
+    )
     assert (built / "changzhi-2025/02/print.pdf").read_bytes().startswith(b"%PDF-")
 
 
 def test_build_one_file_reports_what_and_how_long(series: Path, tmp_path: Path) -> None:
-    code, output = run("build", series / "02.md", "-o", tmp_path / "o")
+    code, output = run("build", series / "02.md", "-o", tmp_path / "o", "--variant", "print")
     assert code == 0
-    assert "wrote " in output and "print.pdf" in output
-    assert "built 1 of 1 installment(s) in " in output
+    assert re.search(r"│ changzhi-2025/02/print +│ built +│ 1 +│ \d+ KiB │ [\d.]+s │", output)
+    assert re.search(r"built 1, up to date 0, failed 0 of 1 in [\d.]+s", output)
 
 
 def test_console_script_runs(series: Path, tmp_path: Path) -> None:
@@ -117,9 +125,9 @@ BAD_INPUTS = {
     ),
     "unknown page format": (
         "series.yaml",
-        "page_format: duikai",
-        "page_format: a3",
-        "series.yaml:7: page_format: layout 'newspaper' has no page format 'a3'",
+        "  print: {}",
+        "  print: {page_format: a3}",
+        "series.yaml:11: page_format: layout 'newspaper' has no page format 'a3'",
     ),
 }
 
@@ -131,7 +139,7 @@ def test_bad_input_exits_1_names_place_and_keeps_output(
     file_name, old, new, expected = BAD_INPUTS[case]
     before = snapshot(built)
     edit(series / file_name, old, new)
-    code, output = run("build", series, "-o", built)
+    code, output = run("build", series, "-o", built, "--variant", "print")
     assert code == 1, output
     assert expected in output.replace("\n", "")
     assert snapshot(built) == before  # earlier output intact, no temporaries
@@ -144,7 +152,7 @@ def test_undefined_template_variable_names_template_and_line(
 ) -> None:
     before = snapshot(built)
     edit(project / "layouts/newspaper/parts/masthead.html.j2", "{{ label }}", "{{ lable }}")
-    code, output = run("build", series, "-o", built)
+    code, output = run("build", series, "-o", built, "--variant", "print")
     assert code == 1
     assert "masthead.html.j2:3: template error: 'lable' is undefined" in output.replace("\n", "")
     assert snapshot(built) == before
@@ -162,7 +170,8 @@ def test_overflow_is_an_error_naming_block_and_amount(series: Path, built: Path)
     body_end = "争取到各类政策性资金76.9亿元。"
     filler = "\n\n".join(["同时，运用谋划、储备、建设、达产达效“四库”管理模式。" * 6] * 12)
     edit(series / "02.md", body_end, body_end + "\n\n" + filler)
-    code, output = run("build", series, "-o", built)
+    # a4 may run onto more pages and screen takes the article's depth: print may not
+    code, output = run("build", series, "-o", built, "--variant", "print,tabloid")
     assert code == 1
     flat = output.replace("\n", "")
     assert "02.md: article: does not fit the layout (1 page):" in flat

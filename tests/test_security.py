@@ -126,7 +126,12 @@ def test_images_inside_the_project_are_used(project: Path, series: Path, tmp_pat
     )
     edit(series / "02.md", PARAGRAPH, f"{PARAGRAPH}\n![](photo.png)")
     out = tmp_path / "o"
-    code, output = run("build", series, "-o", out)
+    # the screen variant takes the article's own depth, so two more images still fit
+    code, output = run("build", series, "-o", out, "--variant", "screen")
     assert code == 0, output
-    with pikepdf.open(out / "changzhi-2025/02/print.pdf") as pdf:
+    with pikepdf.open(out / "changzhi-2025/02/screen.pdf") as pdf:
+        assert len(list(pdf.pages[0].get_images())) == 1  # the advertisement is hidden
+    edit(series / "series.yaml", "  screen: {}", "  screen: {hide: []}")
+    assert run("build", series, "-o", out, "--variant", "screen")[0] == 0
+    with pikepdf.open(out / "changzhi-2025/02/screen.pdf") as pdf:
         assert len(list(pdf.pages[0].get_images())) == 2

@@ -12,16 +12,18 @@ from broadsheet.content import Edition, load_edition, series_installments
 from broadsheet.content.loader import SERIES_FILE
 from broadsheet.errors import ContentError, Diagnostic
 from broadsheet.fetcher import SafeURLFetcher
-from broadsheet.layouts import Layout, load_layout
+from broadsheet.layouts import Layout
 from broadsheet.output import write_atomically
 from broadsheet.pagecheck import check_pages
 from broadsheet.project import Project, find_project
 from broadsheet.render import PageContext, render_page
 from broadsheet.resources import ResourceResolver
+from broadsheet.settings import EffectiveSettings
 from broadsheet.text_stage import prepare_text
 from broadsheet.typeset import typeset, write_pdf
+from broadsheet.variants import resolve_variant
 
-VARIANT = "print"
+DEFAULT_VARIANT = "print"
 
 
 @dataclass
@@ -43,12 +45,15 @@ class Timings:
 
 @dataclass
 class BuiltEdition:
-    """An edition carried through the pipeline, in memory until it is written."""
+    """One (installment, variant) carried through the pipeline, in memory until written."""
 
     edition: Edition
+    variant: str
+    settings: EffectiveSettings
     project: Project
     layout: Layout
     html: str
+    images: list[Path] = field(default_factory=list)
     pdf: bytes = b""
     pages: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -56,8 +61,12 @@ class BuiltEdition:
     written: list[Path] = field(default_factory=list)
 
     def output_paths(self, outdir: Path) -> tuple[Path, Path]:
-        folder = outdir / self.edition.series.id / self.edition.slug
-        return folder / f"{VARIANT}.html", folder / f"{VARIANT}.pdf"
+        return output_paths(outdir, self.edition.series.id, self.edition.slug, self.variant)
+
+
+def output_paths(outdir: Path, series_id: str, slug: str, variant: str) -> tuple[Path, Path]:
+    folder = outdir / series_id / slug
+    return folder / f"{variant}.html", folder / f"{variant}.pdf"
 
 
 def installment_paths(path: Path) -> list[Path]:
@@ -74,49 +83,74 @@ def installment_paths(path: Path) -> list[Path]:
     return [path]
 
 
-def render_html(installment_path: Path, timings: Timings | None = None) -> BuiltEdition:
-    """Load, validate and normalise an installment and render its HTML."""
+def render_html(
+    installment_path: Path, variant: str = DEFAULT_VARIANT, timings: Timings | None = None
+) -> BuiltEdition:
+    """Load, validate and normalise an installment and render one variant's HTML."""
     timings = timings or Timings()
     with timings.stage("content"):
         edition = load_edition(installment_path)
         project = find_project(installment_path)
-        source = edition.installment_source
-        layout = load_layout(
-            project.layouts_dir, edition.series.layout, edition.series_field("layout")
+        layout, settings = resolve_variant(edition, variant, project.layouts_dir)
+        origin = settings.origins["page_format"]
+        page = layout.page_format(
+            settings.page_format, Diagnostic(origin.path, "", origin.line, "page_format")
         )
-        page = layout.page_format(edition.series.page_format, edition.series_field("page_format"))
+        stylesheets = layout.stylesheet_paths(settings.stylesheets)
+        missing = [p for p in stylesheets if not p.is_file()]
+        if missing:
+            origin = settings.origins["stylesheets"]
+            raise ContentError(
+                Diagnostic(
+                    origin.path,
+                    f"no stylesheet {missing[0].name} in layout '{layout.name}'",
+                    origin.line,
+                    "stylesheets",
+                )
+            )
     with timings.stage("text"):
         resolver = ResourceResolver(
-            installment_path.parent, project.allowed_roots(layout.folder), installment_path
+            installment_path.parent,
+            project.allowed_roots(layout.folder),
+            installment_path,
+            image_dpi=settings.image_dpi,
+            page_width=page.width,
         )
         text = prepare_text(edition, resolver.image)
         ad = edition.installment.advertisement
         ad_image = None
         if ad and ad.image:
-            line = source.line_of(("advertisement", "image"))
+            line = edition.installment_source.line_of(("advertisement", "image"))
             ad_image = resolver.image(ad.image, line, "advertisement.image")
         if resolver.problems:
             raise ContentError(resolver.problems)
     with timings.stage("html"):
+        hidden = set(settings.hide)
         context = PageContext(
             series=edition.series,
             installment=edition.installment,
+            variant=variant,
+            settings=settings,
             label=edition.label,
             series_title=text.series_title,
+            slogan=None if "banner" in hidden else edition.series.slogan,
+            show_masthead="masthead" not in hidden,
             page=page,
-            page_format=edition.series.page_format,
+            page_format=settings.page_format,
             headline=text.headline,
             subhead=text.subhead,
-            standfirst=text.standfirst,
-            editors_note=text.editors_note,
-            pull_quote=text.pull_quote,
-            advertisement=ad,
-            advertisement_image=ad_image,
+            standfirst=None if "standfirst" in hidden else text.standfirst,
+            editors_note=[] if "editors_note" in hidden else text.editors_note,
+            pull_quote=None if "pull_quote" in hidden else text.pull_quote,
+            advertisement=None if "advertisement" in hidden else ad,
+            advertisement_image=None if "advertisement" in hidden else ad_image,
             blocks=text.blocks,
-            stylesheets=[p.resolve().as_uri() for p in layout.stylesheet_paths()],
+            stylesheets=[p.resolve().as_uri() for p in stylesheets],
         )
         html = render_page(layout, context)
-    return BuiltEdition(edition, project, layout, html, timings=timings)
+    return BuiltEdition(
+        edition, variant, settings, project, layout, html, resolver.used, timings=timings
+    )
 
 
 def typeset_edition(built: BuiltEdition) -> BuiltEdition:
@@ -127,16 +161,24 @@ def typeset_edition(built: BuiltEdition) -> BuiltEdition:
     with timings.stage("layout"):
         document = typeset(built.html, base, fetcher, edition.installment_path, built.warnings)
     with timings.stage("inspect"):
-        check_pages(document, built.layout.config, edition.installment_path)
+        check_pages(
+            document,
+            built.settings.max_pages,
+            built.settings.article_may_continue,
+            edition.installment_path,
+        )
         built.pages = len(document.pages)
     with timings.stage("pdf"):
         built.pdf = write_pdf(document, fetcher, edition.installment_path)
     return built
 
 
-def build_installment(installment_path: Path, outdir: Path) -> BuiltEdition:
-    """Build one installment; outputs are replaced only when every stage succeeded."""
-    built = typeset_edition(render_html(installment_path))
+def build_installment(
+    installment_path: Path, outdir: Path, variant: str = DEFAULT_VARIANT
+) -> BuiltEdition:
+    """Build one variant of an installment; outputs are replaced only when every
+    stage succeeded."""
+    built = typeset_edition(render_html(installment_path, variant))
     html_path, pdf_path = built.output_paths(outdir)
     with built.timings.stage("write"):
         write_atomically({html_path: built.html.encode("utf-8"), pdf_path: built.pdf})
@@ -144,6 +186,6 @@ def build_installment(installment_path: Path, outdir: Path) -> BuiltEdition:
     return built
 
 
-def check_installment(installment_path: Path) -> BuiltEdition:
+def check_installment(installment_path: Path, variant: str = DEFAULT_VARIANT) -> BuiltEdition:
     """Every stage of a build, in memory: nothing is written."""
-    return typeset_edition(render_html(installment_path))
+    return typeset_edition(render_html(installment_path, variant))

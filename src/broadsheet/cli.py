@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import datetime
+import json
+import os
 import sys
 import time
 from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from broadsheet import __version__
-from broadsheet.build import build_installment, check_installment, installment_paths
+from broadsheet.build import DEFAULT_VARIANT, check_installment
+from broadsheet.content import load_edition
+from broadsheet.content.placeholders import PLACEHOLDER
+from broadsheet.content.series_files import find_installment, new_installment
 from broadsheet.doctor import harfbuzz_subset_available, run_checks
 from broadsheet.errors import EXIT_CONTENT, BroadsheetError, display_path
+from broadsheet.jobs import Job, JobResult, parse_numbers, plan, run_jobs
 from broadsheet.lint import normalisation_notes
 from broadsheet.project import find_project
+from broadsheet.variants import resolve_variant
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -37,6 +46,35 @@ def main() -> None:
     """
 
 
+def _numbers(ctx: click.Context, param: click.Parameter, value: str | None) -> set[int] | None:
+    if value is None:
+        return None
+    try:
+        return parse_numbers(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _variants(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
+    return None if value is None else [v.strip() for v in value.split(",") if v.strip()]
+
+
+INSTALLMENT_OPTION = click.option(
+    "--installment",
+    "numbers",
+    callback=_numbers,
+    metavar="LIST",
+    help="Installment numbers to take, e.g. 2,5-7 (default: all).",
+)
+VARIANT_OPTION = click.option(
+    "--variant",
+    "variants",
+    callback=_variants,
+    metavar="LIST",
+    help="Variants to take, e.g. print,screen (default: all the series declares).",
+)
+
+
 @main.command()
 @click.argument("path", type=PATH_ARG)
 @click.option(
@@ -46,68 +84,163 @@ def main() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("output"),
     show_default=True,
-    help="Folder for OUTDIR/<series-id>/<NN>/print.{html,pdf}.",
+    help="Folder for OUTDIR/<series-id>/<NN>/<variant>.{html,pdf}.",
 )
-def build(path: Path, outdir: Path) -> None:
-    """Build PATH: a series folder (every installment) or one installment file."""
+@INSTALLMENT_OPTION
+@VARIANT_OPTION
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=lambda: os.cpu_count() or 1,
+    show_default="number of cores",
+    help="Builds run at once, each in its own process.",
+)
+@click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
+def build(
+    path: Path,
+    outdir: Path,
+    numbers: set[int] | None,
+    variants: list[str] | None,
+    jobs: int,
+    force: bool,
+) -> None:
+    """Build PATH: a series folder (every installment × variant) or one installment file."""
     if not harfbuzz_subset_available():
         err.print(
             "[yellow]warning[/]: HarfBuzz subset library missing, builds are ~40x slower; "
             "install it with: apt-get install libharfbuzz-subset0"
         )
     start = time.perf_counter()
-    failed = 0
     try:
-        paths = installment_paths(path)
+        planned, failures = plan(path, numbers, variants)
     except BroadsheetError as exc:
         report(exc)
         sys.exit(exc.exit_code)
-    for installment in paths:
+    results = run_with_progress(planned, outdir, jobs, force)
+    results = failures + results
+    for result in results:
+        for line in result.errors:
+            err.print(f"[bold red]error[/]: {line}", soft_wrap=True)
+        for warning in result.warnings:
+            err.print(f"[yellow]warning[/]: {result.name}: {warning}", soft_wrap=True)
+    out.print(results_table(results))
+    failed = sum(r.status == "failed" for r in results)
+    skipped = sum(r.status == "skipped" for r in results)
+    out.print(
+        f"built {len(results) - failed - skipped}, up to date {skipped}, failed {failed} "
+        f"of {len(results)} in {time.perf_counter() - start:.2f}s"
+    )
+    if failed:
+        sys.exit(EXIT_CONTENT)
+
+
+def run_with_progress(
+    planned: list[Job], outdir: Path, workers: int, force: bool
+) -> list[JobResult]:
+    counts = {"running": 0, "failed": 0}
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("running {task.fields[running]}, failed {task.fields[failed]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("building", total=len(planned), running=0, failed=0)
+
+        def started(job: Job) -> None:
+            counts["running"] += 1
+            bar.update(task, running=counts["running"])
+
+        def done(result: JobResult) -> None:
+            if result.status != "skipped":
+                counts["running"] -= 1
+            counts["failed"] += result.status == "failed"
+            bar.update(task, advance=1, running=counts["running"], failed=counts["failed"])
+
+        return run_jobs(planned, outdir, workers, force, on_start=started, on_done=done)
+
+
+def results_table(results: list[JobResult]) -> Table:
+    table = Table("output", "status", "pages", "size", "time")
+    style = {"built": "green", "skipped": "dim", "failed": "red"}
+    for r in results:
+        table.add_row(
+            r.name,
+            f"[{style[r.status]}]{'up to date' if r.status == 'skipped' else r.status}[/]",
+            str(r.pages) if r.pages else "",
+            f"{r.size / 1024:.0f} KiB" if r.size else "",
+            f"{r.seconds:.2f}s",
+        )
+    return table
+
+
+@main.command()
+@click.argument("path", type=PATH_ARG)
+@INSTALLMENT_OPTION
+@VARIANT_OPTION
+def check(path: Path, numbers: set[int] | None, variants: list[str] | None) -> None:
+    """Validate content and layout of PATH, laying out every variant, writing nothing."""
+    problems = 0
+    try:
+        planned, failures = plan(path, numbers, variants)
+    except BroadsheetError as exc:
+        report(exc)
+        sys.exit(exc.exit_code)
+    for failure in failures:
+        for line in failure.errors:
+            err.print(f"[bold red]error[/]: {line}", soft_wrap=True)
+        problems += len(failure.errors)
+    noted: set[Path] = set()
+    for job in planned:
         try:
-            built = build_installment(installment, outdir)
+            built = check_installment(job.installment, job.variant)
         except BroadsheetError as exc:
             report(exc)
-            failed += 1
+            problems += len(exc.diagnostics)
             continue
-        for warning in built.warnings:
-            err.print(f"[yellow]warning[/]: {display_path(installment)}: {warning}")
-        for written in built.written:
-            out.print(f"wrote {display_path(written)}")
-        stages = ", ".join(f"{k} {v:.2f}s" for k, v in built.timings.stages.items())
-        out.print(
-            f"  {built.pages} page(s), {len(built.pdf) / 1024:.0f} KiB, "
-            f"{built.timings.total:.2f}s ({stages})"
-        )
-    total = time.perf_counter() - start
-    built_count = len(paths) - failed
-    out.print(f"built {built_count} of {len(paths)} installment(s) in {total:.2f}s")
-    if failed:
+        if job.installment not in noted:
+            noted.add(job.installment)
+            for note in normalisation_notes(built.edition):
+                out.print(f"note: {note}", soft_wrap=True)
+        out.print(f"ok {job.name}: {built.pages} page(s)")
+    if problems:
+        err.print(f"{problems} problem(s) found")
         sys.exit(EXIT_CONTENT)
 
 
 @main.command()
 @click.argument("path", type=PATH_ARG)
-def check(path: Path) -> None:
-    """Validate content and layout of PATH, laying out the pages, writing nothing."""
-    problems = 0
+@click.option("--installment", "number", type=int, help="Installment number (for a series folder).")
+@click.option("--variant", default=DEFAULT_VARIANT, show_default=True, help="Variant name.")
+def config(path: Path, number: int | None, variant: str) -> None:
+    """Print the effective settings of one installment and variant, and where each comes from."""
     try:
-        paths = installment_paths(path)
+        installment = find_installment(path, number)
+        edition = load_edition(installment)
+        _, settings = resolve_variant(edition, variant, find_project(installment).layouts_dir)
     except BroadsheetError as exc:
         report(exc)
         sys.exit(exc.exit_code)
-    for installment in paths:
-        try:
-            built = check_installment(installment)
-        except BroadsheetError as exc:
-            report(exc)
-            problems += len(exc.diagnostics)
-            continue
-        for note in normalisation_notes(built.edition):
-            out.print(f"note: {note}", soft_wrap=True)
-        out.print(f"ok {display_path(installment)}: {built.pages} page(s)")
-    if problems:
-        err.print(f"{problems} problem(s) found")
-        sys.exit(EXIT_CONTENT)
+    out.print(f"# {display_path(installment)}, variant {variant}")
+    rows = [(n, json.dumps(v, ensure_ascii=False), str(o)) for n, v, o in settings.describe()]
+    width = max(len(f"{n} = {v}") for n, v, _ in rows)
+    for name, value, origin in rows:
+        # one setting a line, never wrapped: `name = value  # file:line`
+        out.print(f"{f'{name} = {value}':<{width}}  # {origin}", soft_wrap=True)
+
+
+@main.command()
+@click.argument("series", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def new(series: Path) -> None:
+    """Create the next installment of SERIES, with placeholders `check` flags until filled."""
+    try:
+        path = new_installment(series, datetime.date.today())
+    except BroadsheetError as exc:
+        report(exc)
+        sys.exit(exc.exit_code)
+    out.print(f"wrote {display_path(path)}: fill in every {PLACEHOLDER}, then run broadsheet check")
 
 
 @main.command()

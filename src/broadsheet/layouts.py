@@ -10,8 +10,9 @@ from pydantic import Field, StringConstraints
 
 from broadsheet.content.loader import validate
 from broadsheet.content.schema import StrictModel
-from broadsheet.content.yamlsource import parse_yaml, read_text
+from broadsheet.content.yamlsource import SourceMap, parse_yaml, read_text
 from broadsheet.errors import ContentError, Diagnostic, LayoutError
+from broadsheet.settings import Settings
 
 LAYOUT_FILE = "layout.yaml"
 Length = Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+)?(mm|cm|in|pt|px)$")]
@@ -30,11 +31,11 @@ class LayoutConfig(StrictModel):
     template: str = "page.html.j2"
     stylesheets: list[str] = Field(default_factory=list)
     fonts: list[str] = Field(default_factory=list, description="font families the CSS uses")
-    max_pages: int = Field(default=1, ge=1, description="pages the installment may take")
-    article_may_continue: bool = Field(
-        default=False, description="whether the article may run onto pages past max_pages"
-    )
     page_formats: dict[str, PageFormat]
+    defaults: Settings = Field(default_factory=Settings, description="the layout's settings")
+    variants: dict[str, Settings] = Field(
+        default_factory=dict, description="settings the layout brings for named variants"
+    )
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Layout:
     name: str
     folder: Path
     config: LayoutConfig
+    source: SourceMap
 
     def page_format(self, name: str, where: Diagnostic) -> PageFormat:
         try:
@@ -57,8 +59,8 @@ class Layout:
                 )
             ) from None
 
-    def stylesheet_paths(self) -> list[Path]:
-        return [self.folder / s for s in self.config.stylesheets]
+    def stylesheet_paths(self, extra: list[str] | None = None) -> list[Path]:
+        return [self.folder / s for s in [*self.config.stylesheets, *(extra or [])]]
 
 
 def load_layout(layouts_dir: Path, name: str, where: Diagnostic) -> Layout:
@@ -76,13 +78,16 @@ def load_layout(layouts_dir: Path, name: str, where: Diagnostic) -> Layout:
             )
         )
     try:
-        config = validate(LayoutConfig, parse_yaml(read_text(config_path), config_path))
+        document = parse_yaml(read_text(config_path), config_path)
+        config = validate(LayoutConfig, document)
     except ContentError as exc:
         raise LayoutError(exc.diagnostics) from None
-    layout = Layout(name, folder, config)
+    layout = Layout(name, folder, config, document.source)
+    extra = [s for v in config.variants.values() for s in v.stylesheets or []]
+    extra += config.defaults.stylesheets or []
     missing = [
         Diagnostic(config_path, f"file not found: {p.name}", field="stylesheets")
-        for p in [*layout.stylesheet_paths(), folder / config.template]
+        for p in [*layout.stylesheet_paths(extra), folder / config.template]
         if not p.is_file()
     ]
     if missing:

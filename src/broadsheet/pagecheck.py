@@ -18,7 +18,6 @@ import weasyprint
 from weasyprint.formatting_structure import boxes
 
 from broadsheet.errors import Diagnostic, PageOverflowError
-from broadsheet.layouts import LayoutConfig
 
 PX_PER_MM = 96 / 25.4
 TOLERANCE_PX = 1.0  # rounding in the engine; anything larger is real overflow
@@ -65,7 +64,9 @@ def page_box(page: Any) -> boxes.PageBox:
     return box
 
 
-def check_pages(document: weasyprint.Document, config: LayoutConfig, source: Path) -> None:
+def check_pages(
+    document: weasyprint.Document, max_pages: int, article_may_continue: bool, source: Path
+) -> None:
     """Raise PageOverflowError naming each block that does not fit, and by how much."""
     found: dict[str, Overflow] = {}
 
@@ -80,11 +81,11 @@ def check_pages(document: weasyprint.Document, config: LayoutConfig, source: Pat
             pbox.content_box_x() + pbox.width,
             pbox.content_box_y() + pbox.height,
         )
-        extra_page = number > config.max_pages
+        extra_page = number > max_pages
         frames: dict[str, _Rect] = {}
         for line, block, frame in _lines(pbox, frames):
             if extra_page:
-                if not (config.article_may_continue and block == CONTINUING_BLOCK):
+                if not (article_may_continue and block == CONTINUING_BLOCK):
                     overflow(block).pages.add(number)
                     overflow(block).lines_on_extra_pages += 1
                 continue
@@ -94,7 +95,7 @@ def check_pages(document: weasyprint.Document, config: LayoutConfig, source: Pat
                     overflow(block).add(excess, name, line.height)
                     break
     if found:
-        limit = f"{config.max_pages} page" + ("s" if config.max_pages > 1 else "")
+        limit = f"{max_pages} page" + ("s" if max_pages > 1 else "")
         raise PageOverflowError(
             [
                 Diagnostic(source, f"does not fit the layout ({limit}): {o.describe()}", None, b)
@@ -131,6 +132,8 @@ def _lines(
     box: boxes.Box, frames: dict[str, _Rect], block: str = "page", frame: _Rect | None = None
 ) -> Iterator[tuple[boxes.LineBox, str, _Rect]]:
     """Every line box with the data-block it belongs to and that block's outer box."""
+    if isinstance(box, boxes.MarginBox):
+        return  # running headers and page numbers live in the page margins
     element = getattr(box, "element", None)
     name = element.get("data-block") if element is not None else None
     if name and name != block:

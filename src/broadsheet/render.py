@@ -14,6 +14,7 @@ from broadsheet import __version__
 from broadsheet.errors import Diagnostic, LayoutError
 from broadsheet.layouts import Layout, PageFormat
 from broadsheet.markdown_blocks import Block
+from broadsheet.typography import INVISIBLE
 
 
 @dataclass(frozen=True)
@@ -22,8 +23,12 @@ class PageContext:
 
     series: Any
     installment: Any
+    variant: str
+    settings: Any
     label: str
     series_title: Markup
+    slogan: str | None
+    show_masthead: bool
     page: PageFormat
     page_format: str
     headline: Markup
@@ -42,8 +47,22 @@ class PageContext:
         return data
 
 
+def css_string(value: object) -> Markup:
+    """A quoted CSS string, safe inside <style> (no quote, backslash or tag can escape)."""
+    text = str(value)
+    for char, escaped in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\A "), ("<", "\\3C ")):
+        text = text.replace(char, escaped)
+    return Markup(f'"{text}"')
+
+
+def plain(value: object) -> str:
+    """Text without markup or the typography marks: for attributes and bookmarks."""
+    text = Markup(value).striptags() if isinstance(value, Markup) else str(value)
+    return text.translate(dict.fromkeys(map(ord, INVISIBLE)))
+
+
 def make_environment(layout: Layout) -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(layout.folder),
         # Every template is HTML: escape all content, whatever the file name.
         autoescape=True,
@@ -52,6 +71,9 @@ def make_environment(layout: Layout) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["css_string"] = css_string
+    env.filters["plain"] = plain
+    return env
 
 
 def render_page(layout: Layout, context: PageContext) -> str:

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from broadsheet.content.numerals import installment_label
+from broadsheet.content.placeholders import placeholder_lines
 from broadsheet.content.schema import Installment, Series
 from broadsheet.content.yamlsource import (
     SourceMap,
@@ -83,6 +84,7 @@ def load_edition(installment_path: Path) -> Edition:
         installment = validate(Installment, parsed.meta)
     except ContentError as exc:
         diagnostics.extend(exc.diagnostics)
+    diagnostics += placeholder_lines(installment_path)
     if diagnostics:
         raise ContentError(diagnostics)
     assert series and series_source and installment and parsed

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from broadsheet.settings import Settings
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
@@ -23,9 +25,21 @@ class Series(StrictModel):
     title: Text = Field(description="the series title in the masthead")
     label: Text = Field(default="系列报道", description="series label: ——{label}之二——")
     slogan: Text | None = Field(default=None, description="page slogan banner across the top")
-    layout: Slug = Field(default="newspaper", description="folder under layouts/")
-    page_format: Slug = Field(default="duikai", description="a page format the layout defines")
+    layout: Slug | None = Field(default=None, description="folder under layouts/")
+    page_format: Slug | None = Field(default=None, description="a page format of the layout")
     language: Text = Field(default="zh-CN")
+    settings: Settings = Field(default_factory=Settings, description="series-wide settings")
+    variants: dict[Slug, Settings] = Field(
+        default_factory=lambda: {"print": Settings()},
+        description="the editions built of every installment, with their own settings",
+    )
+
+    @field_validator("variants")
+    @classmethod
+    def _some_variant(cls, value: dict[str, Settings]) -> dict[str, Settings]:
+        if not value:
+            raise ValueError("a series needs at least one variant")
+        return value
 
 
 class Advertisement(StrictModel):
@@ -44,3 +58,4 @@ class Installment(StrictModel):
     editors_note: Text | None = Field(default=None, description="Markdown, 编者按")
     pull_quote: Text | None = None
     advertisement: Advertisement | None = None
+    settings: Settings = Field(default_factory=Settings, description="this installment's settings")
