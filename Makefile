@@ -35,6 +35,8 @@ format: setup
 
 bench: setup
 	$(BIN)/python bench/bench_build.py
+	$(BIN)/python bench/bench_series.py
+	$(BIN)/python bench/typography_report.py
 
 clean:
 	rm -rf output/* $(VENV) $(STAMPS)

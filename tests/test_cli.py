@@ -219,7 +219,7 @@ def test_build_warns_without_harfbuzz_subset(
 ) -> None:
     from broadsheet import cli
 
-    monkeypatch.setattr(cli, "harfbuzz_subset_available", lambda: False)
+    monkeypatch.setattr(cli, "harfbuzz_subset_installed", lambda: False)
     code, output = run("build", series, "-o", tmp_path / "o")
     assert code == 0
     assert "warning: HarfBuzz subset library missing" in output

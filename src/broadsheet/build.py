@@ -11,16 +11,13 @@ from pathlib import Path
 from broadsheet.content import Edition, load_edition, series_installments
 from broadsheet.content.loader import SERIES_FILE
 from broadsheet.errors import ContentError, Diagnostic
-from broadsheet.fetcher import SafeURLFetcher
 from broadsheet.layouts import Layout
 from broadsheet.output import write_atomically
-from broadsheet.pagecheck import check_pages
 from broadsheet.project import Project, find_project
 from broadsheet.render import PageContext, render_page
 from broadsheet.resources import ResourceResolver
 from broadsheet.settings import EffectiveSettings
 from broadsheet.text_stage import prepare_text
-from broadsheet.typeset import typeset, write_pdf
 from broadsheet.variants import resolve_variant
 
 DEFAULT_VARIANT = "print"
@@ -155,6 +152,12 @@ def render_html(
 
 def typeset_edition(built: BuiltEdition) -> BuiltEdition:
     """Lay out the HTML, check the laid-out pages, and make the PDF bytes."""
+    # WeasyPrint is imported only here: a rebuild that finds everything up to
+    # date never pays its half-second import.
+    from broadsheet.fetcher import SafeURLFetcher
+    from broadsheet.pagecheck import check_pages
+    from broadsheet.typeset import typeset, write_pdf
+
     edition, timings = built.edition, built.timings
     fetcher = SafeURLFetcher(built.project.allowed_roots(built.layout.folder))
     base = edition.installment_path.parent

@@ -19,7 +19,7 @@ from broadsheet.build import DEFAULT_VARIANT, check_installment
 from broadsheet.content import load_edition
 from broadsheet.content.placeholders import PLACEHOLDER
 from broadsheet.content.series_files import find_installment, new_installment
-from broadsheet.doctor import harfbuzz_subset_available, run_checks
+from broadsheet.doctor import harfbuzz_subset_installed, run_checks
 from broadsheet.errors import EXIT_CONTENT, BroadsheetError, display_path
 from broadsheet.jobs import Job, JobResult, parse_numbers, plan, run_jobs
 from broadsheet.lint import normalisation_notes
@@ -106,7 +106,7 @@ def build(
     force: bool,
 ) -> None:
     """Build PATH: a series folder (every installment × variant) or one installment file."""
-    if not harfbuzz_subset_available():
+    if not harfbuzz_subset_installed():
         err.print(
             "[yellow]warning[/]: HarfBuzz subset library missing, builds are ~40x slower; "
             "install it with: apt-get install libharfbuzz-subset0"

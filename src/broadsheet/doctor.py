@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes.util
 import platform
 import shutil
 import subprocess
@@ -28,9 +29,15 @@ class Check:
 
 
 def harfbuzz_subset_available() -> bool:
+    """Whether WeasyPrint found HarfBuzz's subsetter (it falls back to fontTools)."""
     from weasyprint.text import ffi
 
     return getattr(ffi, "harfbuzz_subset", None) is not None
+
+
+def harfbuzz_subset_installed() -> bool:
+    """The same question without importing WeasyPrint: is the library on the system?"""
+    return ctypes.util.find_library("harfbuzz-subset") is not None
 
 
 def font_installed(family: str) -> bool:

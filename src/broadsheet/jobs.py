@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import multiprocessing
 import os
@@ -15,8 +16,6 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-
-import weasyprint
 
 from broadsheet import __version__
 from broadsheet.build import (
@@ -155,7 +154,8 @@ def build_key(built: BuiltEdition) -> str:
     settings and templates), every file of the layout, the images, the fonts,
     and the versions of broadsheet and WeasyPrint."""
     digest = hashlib.sha256()
-    digest.update(f"broadsheet {__version__}\0weasyprint {weasyprint.__version__}\0".encode())
+    engine = importlib.metadata.version("weasyprint")
+    digest.update(f"broadsheet {__version__}\0weasyprint {engine}\0".encode())
     digest.update(json.dumps(built.settings.values, sort_keys=True, default=str).encode())
     # Where the project lies is no input: a moved or copied project stays up to date.
     roots = {built.project.root.resolve(), built.edition.installment_path.parent.resolve()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,8 +63,16 @@ def plain(value: object) -> str:
 
 
 def make_environment(layout: Layout) -> jinja2.Environment:
+    return _environment(layout.folder.resolve())
+
+
+@functools.lru_cache(maxsize=16)
+def _environment(folder: Path) -> jinja2.Environment:
+    # One environment per layout folder and process: it keeps the compiled
+    # templates, and recompiles one whose file changed (auto_reload).
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(layout.folder),
+        loader=jinja2.FileSystemLoader(folder),
+        auto_reload=True,
         # Every template is HTML: escape all content, whatever the file name.
         autoescape=True,
         undefined=jinja2.StrictUndefined,

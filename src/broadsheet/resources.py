@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import re
 from dataclasses import dataclass, field
@@ -69,20 +70,27 @@ class ResourceResolver:
     def _downsampled(self, path: Path) -> str:
         assert self.image_dpi and self.page_width
         max_px = round(length_mm(self.page_width) / 25.4 * self.image_dpi)
-        with Image.open(path) as image:
-            if image.width <= max_px:
-                return path.as_uri()
-            height = round(image.height * max_px / image.width)
-            small = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
-            small = small.resize((max_px, height), Image.Resampling.LANCZOS)
-        buffer = io.BytesIO()
-        if small.mode == "RGBA":
-            small.save(buffer, "PNG", optimize=True)
-            mime = "image/png"
-        else:
-            small.save(buffer, "JPEG", quality=82, optimize=True)
-            mime = "image/jpeg"
-        return f"data:{mime};base64,{base64.b64encode(buffer.getvalue()).decode()}"
+        stat = path.stat()
+        return _downsample(path, stat.st_mtime_ns, stat.st_size, max_px)
 
     def _problem(self, message: str, line: int, field_name: str | None) -> None:
         self.problems.append(Diagnostic(self.source, message, line, field_name))
+
+
+@functools.lru_cache(maxsize=64)
+def _downsample(path: Path, mtime_ns: int, size: int, max_px: int) -> str:
+    """The image as a data: URL at most ``max_px`` wide (cached while the file is unchanged)."""
+    with Image.open(path) as image:
+        if image.width <= max_px:
+            return path.as_uri()
+        height = round(image.height * max_px / image.width)
+        small = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
+        small = small.resize((max_px, height), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    if small.mode == "RGBA":
+        small.save(buffer, "PNG", optimize=True)
+        mime = "image/png"
+    else:
+        small.save(buffer, "JPEG", quality=82, optimize=True)
+        mime = "image/jpeg"
+    return f"data:{mime};base64,{base64.b64encode(buffer.getvalue()).decode()}"

@@ -29,14 +29,18 @@ class SourceMap:
         return self.default_line
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it: parsing is most of a no-change rebuild.
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):
     """SafeLoader that leaves dates as text: the schema parses them and reports
     a bad date with its field and line instead of a bare ValueError."""
 
 
 _Loader.yaml_implicit_resolvers = {
     key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for key, resolvers in _Base.yaml_implicit_resolvers.items()
 }
 
 
