@@ -186,8 +186,13 @@ def test_changed_layout_file_rebuilds_what_uses_it(copy: tuple[Path, Path]) -> N
         css.write("\n.subhead { color: #333; }\n")
     assert run("build", series, "-o", out)[0] == 0
     after = mtimes(out)
-    # every output of the layout depends on its folder: all 12 are rebuilt
-    assert rebuilt(before, after) == set(before)
+    # only the tabloid variant uses tabloid.css
+    assert rebuilt(before, after) == {f"demo-series/{n:02d}/tabloid.pdf" for n in (1, 2, 3)}
+    # every variant uses newspaper.css and the templates
+    with (layout / "newspaper.css").open("a", encoding="utf-8") as css:
+        css.write("\n.subhead { color: #222; }\n")
+    assert run("build", series, "-o", out)[0] == 0
+    assert rebuilt(after, mtimes(out)) == set(after)
 
 
 def test_corrupt_or_missing_cache_means_rebuild(copy: tuple[Path, Path]) -> None:

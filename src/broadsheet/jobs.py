@@ -163,7 +163,7 @@ def build_key(built: BuiltEdition) -> str:
     for root in sorted(roots, key=lambda r: -len(str(r))):
         html = html.replace(root.as_uri(), "root:").replace(str(root), "root:")
     digest.update(html.encode())
-    for path in sorted(p for p in built.layout.folder.rglob("*") if p.is_file()):
+    for path in _layout_inputs(built):
         digest.update(str(path.relative_to(built.layout.folder)).encode() + b"\0")
         digest.update(path.read_bytes())
     for path in sorted(set(built.images)):
@@ -171,6 +171,16 @@ def build_key(built: BuiltEdition) -> str:
     for family in built.layout.config.fonts:
         digest.update(_font_file(family).encode())
     return digest.hexdigest()
+
+
+def _layout_inputs(built: BuiltEdition) -> list[Path]:
+    """The layout's files that shape this output: all of them but the stylesheets
+    another variant adds (unless a used stylesheet @imports: then all)."""
+    files = sorted(p for p in built.layout.folder.rglob("*") if p.is_file())
+    used = {p.resolve() for p in built.layout.stylesheet_paths(built.settings.stylesheets)}
+    if any("@import" in p.read_text(encoding="utf-8", errors="replace") for p in used):
+        return files
+    return [p for p in files if p.suffix.lower() != ".css" or p.resolve() in used]
 
 
 def _sha256(path: Path) -> str:
