@@ -9,6 +9,7 @@ packages=(
   libharfbuzz-subset0  # font subsetting ~40x faster than WeasyPrint's fontTools fallback
   libpango-1.0-0 libpangoft2-1.0-0  # WeasyPrint's text engine
   qpdf                 # qpdf --check in tests and preflight
+  libgs-common         # free CMYK ICC profile (ghostscript's default_cmyk.icc): PDF/X output intent
   poppler-utils        # pdftotext in typography tests
   python3-venv
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -273,9 +274,8 @@ def test_config_shows_each_value_and_its_origin(copy: tuple[Path, Path]) -> None
     code, output = run("config", series, "--installment", "2", "--variant", "a4")
     assert code == 0, output
     rows = {line.split(" = ")[0]: line for line in output.splitlines() if " = " in line}
-    assert (
-        "layouts/newspaper/layout.yaml:4" in rows["page_format"] and '"a4"' in rows["page_format"]
-    )
+    assert re.search(r"layouts/newspaper/layout\.yaml:\d+$", rows["page_format"])
+    assert '"a4"' in rows["page_format"]
     # the variant comes last in the cascade: a4's own hide wins over the installment's
     assert '["advertisement"]' in rows["hide"] and "layout.yaml:" in rows["hide"]
     code, output = run("config", series, "--installment", "2", "--variant", "print")
@@ -311,3 +311,14 @@ def test_build_records_are_json_with_output_hashes(built: tuple[Path, Path]) -> 
     assert set(record) == {"key", "pages", "outputs"}
     assert set(record["outputs"]) == {"print.html", "print.pdf"}
     assert os.path.getsize(out / "demo-series" / "01" / "print.pdf") > 10_000
+
+
+def test_print_variants_pass_preflight_with_the_photo_in_cmyk(built: tuple[Path, Path]) -> None:
+    _, out = built
+    for variant in ("print", "tabloid"):
+        code, output = run("preflight", pdf_of(out, 1, variant))
+        assert code == 0, output
+        with pikepdf.open(pdf_of(out, 1, variant)) as pdf:
+            assert {str(i.ColorSpace) for i in _images(pdf)} == {"/DeviceCMYK"}
+    code, output = run("preflight", pdf_of(out, 1, "screen"))
+    assert code == 1

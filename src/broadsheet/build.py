@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from broadsheet.content import Edition, load_edition, series_installments
 from broadsheet.content.loader import SERIES_FILE
-from broadsheet.errors import ContentError, Diagnostic
+from broadsheet.errors import ContentError, Diagnostic, PrintError
 from broadsheet.layouts import Layout
 from broadsheet.output import write_atomically
 from broadsheet.project import Project, find_project
@@ -21,6 +22,9 @@ from broadsheet.text_stage import prepare_text
 from broadsheet.variants import resolve_variant
 
 DEFAULT_VARIANT = "print"
+# The press profile print variants convert images to; the same file the layout's
+# cmyk.css declares as the PDF/X output intent (ghostscript's, libgs-common).
+CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
 
 
 @dataclass
@@ -112,6 +116,7 @@ def render_html(
             installment_path,
             image_dpi=settings.image_dpi,
             page_width=page.width,
+            cmyk_profile=CMYK_PROFILE if settings.pdf_variant else None,
         )
         text = prepare_text(edition, resolver.image)
         ad = edition.installment.advertisement
@@ -156,6 +161,7 @@ def typeset_edition(built: BuiltEdition) -> BuiltEdition:
     # date never pays its half-second import.
     from broadsheet.fetcher import SafeURLFetcher
     from broadsheet.pagecheck import check_pages
+    from broadsheet.print_finish import finish_for_print
     from broadsheet.typeset import typeset, write_pdf
 
     edition, timings = built.edition, built.timings
@@ -171,9 +177,34 @@ def typeset_edition(built: BuiltEdition) -> BuiltEdition:
             edition.installment_path,
         )
         built.pages = len(document.pages)
+    variant = built.settings.pdf_variant
     with timings.stage("pdf"):
-        built.pdf = write_pdf(document, fetcher, edition.installment_path)
+        built.pdf = write_pdf(document, fetcher, edition.installment_path, variant)
+    if variant:
+        with timings.stage("preflight"):
+            built.pdf = finish_for_print(built.pdf)
+            check_print(built)
     return built
+
+
+def check_print(built: BuiltEdition) -> None:
+    """Preflight the print PDF as a print shop would: errors fail the build."""
+    from broadsheet.preflight import preflight
+
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(built.pdf)
+        handle.flush()
+        findings = preflight(Path(handle.name))
+    name = f"{built.edition.series.id}/{built.edition.slug}/{built.variant}.pdf"
+    errors = [f for f in findings if f.level == "error"]
+    built.warnings += [f"preflight {name}: {f.message}" for f in findings if f.level != "error"]
+    if errors:
+        raise PrintError(
+            [
+                Diagnostic(built.edition.installment_path, f"preflight {name}: {f.message}")
+                for f in errors
+            ]
+        )
 
 
 def build_installment(

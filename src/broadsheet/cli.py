@@ -244,6 +244,27 @@ def new(series: Path) -> None:
 
 
 @main.command()
+@click.argument(
+    "pdfs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+def preflight(pdfs: tuple[Path, ...]) -> None:
+    """Check print PDFs: PDF/X and output intent, fonts, CMYK only, boxes, qpdf --check."""
+    from broadsheet.preflight import preflight as check_pdf
+
+    errors = 0
+    for pdf in pdfs:
+        findings = check_pdf(pdf)
+        for finding in findings:
+            stream = err if finding.level == "error" else out
+            stream.print(f"{display_path(pdf)}: {finding}", soft_wrap=True)
+        errors += sum(f.level == "error" for f in findings)
+        if not findings:
+            out.print(f"{display_path(pdf)}: ok", soft_wrap=True)
+    if errors:
+        sys.exit(EXIT_CONTENT)
+
+
+@main.command()
 @click.option(
     "--layouts",
     type=click.Path(file_okay=False, path_type=Path),

@@ -71,3 +71,7 @@ class PageOverflowError(BroadsheetError):
 
 class ResourceError(BroadsheetError):
     """Content or layout asked for a file or URL it may not have, or that is missing."""
+
+
+class PrintError(BroadsheetError):
+    """A print PDF fails preflight (PDF/X identification, colour, fonts, boxes)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 # The layouts that ship with broadsheet, used when the content lives outside a
 # project folder of its own (a checkout installed in editable mode has them here).
 BUNDLED_ROOT = Path(__file__).resolve().parents[2]
+SYSTEM_ICC = Path("/usr/share/color/icc")
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,9 @@ class Project:
         return self.root / "assets"
 
     def allowed_roots(self, layout_dir: Path) -> list[Path]:
-        """Folders whose files a build may read, symlinks resolved."""
-        roots = [self.content_root, layout_dir, self.assets_dir]
+        """Folders whose files a build may read, symlinks resolved; besides the
+        project's, the system's colour profiles (print output intents)."""
+        roots = [self.content_root, layout_dir, self.assets_dir, SYSTEM_ICC]
         return [r.resolve() for r in roots if r.exists()]
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageCms, UnidentifiedImageError
 
 from broadsheet.errors import Diagnostic
 
@@ -39,6 +39,7 @@ class ResourceResolver:
     source: Path
     image_dpi: int | None = None
     page_width: str | None = None
+    cmyk_profile: Path | None = None
     problems: list[Diagnostic] = field(default_factory=list)
     used: list[Path] = field(default_factory=list)
 
@@ -59,38 +60,62 @@ class ResourceResolver:
             self._problem(f"image '{src}' is not an image file", line, field_name)
             return "about:invalid"
         self.used.append(path)
-        if self.image_dpi and self.page_width and path.suffix.lower() in RASTER_SUFFIXES:
+        downsample = bool(self.image_dpi and self.page_width)
+        if (downsample or self.cmyk_profile) and path.suffix.lower() in RASTER_SUFFIXES:
+            max_px = 0
+            if downsample:
+                assert self.image_dpi and self.page_width
+                max_px = round(length_mm(self.page_width) / 25.4 * self.image_dpi)
+            stat = path.stat()
             try:
-                return self._downsampled(path)
-            except (UnidentifiedImageError, OSError) as exc:
-                self._problem(f"image '{src}' cannot be read: {exc}", line, field_name)
+                return _prepared(path, stat.st_mtime_ns, stat.st_size, max_px, self.cmyk_profile)
+            except (UnidentifiedImageError, OSError, ImageCms.PyCMSError) as exc:
+                self._problem(f"image '{src}' cannot be prepared: {exc}", line, field_name)
                 return "about:invalid"
         return path.as_uri()
-
-    def _downsampled(self, path: Path) -> str:
-        assert self.image_dpi and self.page_width
-        max_px = round(length_mm(self.page_width) / 25.4 * self.image_dpi)
-        stat = path.stat()
-        return _downsample(path, stat.st_mtime_ns, stat.st_size, max_px)
 
     def _problem(self, message: str, line: int, field_name: str | None) -> None:
         self.problems.append(Diagnostic(self.source, message, line, field_name))
 
 
 @functools.lru_cache(maxsize=64)
-def _downsample(path: Path, mtime_ns: int, size: int, max_px: int) -> str:
-    """The image as a data: URL at most ``max_px`` wide (cached while the file is unchanged)."""
+def _prepared(path: Path, mtime_ns: int, size: int, max_px: int, cmyk_profile: Path | None) -> str:
+    """The image as a data: URL, at most ``max_px`` wide (0: as it is) and, for
+    print, converted to CMYK through the output profile (cached while the file
+    is unchanged)."""
     with Image.open(path) as image:
-        if image.width <= max_px:
+        if (not max_px or image.width <= max_px) and cmyk_profile is None:
             return path.as_uri()
-        height = round(image.height * max_px / image.width)
-        small = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
-        small = small.resize((max_px, height), Image.Resampling.LANCZOS)
+        image.load()
+        picture = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
+    if max_px and picture.width > max_px:
+        height = round(picture.height * max_px / picture.width)
+        picture = picture.resize((max_px, height), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
-    if small.mode == "RGBA":
-        small.save(buffer, "PNG", optimize=True)
+    if cmyk_profile is not None:
+        # Colour-managed: sRGB to the press profile the PDF declares as output intent.
+        if picture.mode == "RGBA":
+            white = Image.new("RGB", picture.size, "white")
+            white.paste(picture, mask=picture.getchannel("A"))
+            picture = white
+        transform = _cmyk_transform(cmyk_profile)
+        ImageCms.applyTransform(picture, transform).save(buffer, "JPEG", quality=92)
+        mime = "image/jpeg"
+    elif picture.mode == "RGBA":
+        picture.save(buffer, "PNG", optimize=True)
         mime = "image/png"
     else:
-        small.save(buffer, "JPEG", quality=82, optimize=True)
+        picture.save(buffer, "JPEG", quality=82, optimize=True)
         mime = "image/jpeg"
     return f"data:{mime};base64,{base64.b64encode(buffer.getvalue()).decode()}"
+
+
+@functools.lru_cache(maxsize=4)
+def _cmyk_transform(profile: Path) -> ImageCms.ImageCmsTransform:
+    return ImageCms.buildTransform(
+        ImageCms.createProfile("sRGB"),
+        ImageCms.getOpenProfile(str(profile)),
+        "RGB",
+        "CMYK",
+        renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+    )

@@ -37,6 +37,9 @@ class Settings(BaseModel):
         default=None, description="series title and installment label atop every page"
     )
     page_numbers: bool | None = Field(default=None, description="第 N 页 共 M 页 at the foot")
+    pdf_variant: Literal["pdf/x-4", "pdf/x-1a"] | None = Field(
+        default=None, description="PDF/X conformance for print (with a CMYK output intent)"
+    )
 
 
 BUILT_IN = Settings(

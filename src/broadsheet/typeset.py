@@ -50,10 +50,15 @@ def typeset(
     return document
 
 
-def write_pdf(document: weasyprint.Document, fetcher: SafeURLFetcher, blame: Path) -> bytes:
+def write_pdf(
+    document: weasyprint.Document,
+    fetcher: SafeURLFetcher,
+    blame: Path,
+    pdf_variant: str | None = None,
+) -> bytes:
     try:
         # drawing re-shapes every line: justification must be active here too
         with cjk_line_layout():
-            return document.write_pdf()
+            return document.write_pdf(pdf_variant=pdf_variant)
     except RefusedURL as exc:
         raise ResourceError(Diagnostic(blame, f"{exc.reason}: {exc.url}")) from None
