@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -41,6 +42,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = project / "output"
     code, output = run("build", series, "-o", out, "--variant", "print,screen,print-photo")
     assert code == 0, output
+    (out / "build-output.txt").write_text(output, encoding="utf-8")
     return out / "changzhi-2025" / "02"
 
 
@@ -162,3 +164,17 @@ def test_a_print_build_that_fails_preflight_fails(tmp_path: Path) -> None:
     flat = output.replace("\n", "")
     assert "preflight changzhi-2025/02/print.pdf: no PDF/X output intent" in flat
     assert not (out / "changzhi-2025" / "02" / "print.pdf").exists()
+
+
+def test_low_resolution_image_is_a_warning_naming_file_and_ppi(outputs: Path) -> None:
+    output = (outputs.parents[1] / "build-output.txt").read_text(encoding="utf-8")
+    flat = output.replace("\n", "")
+    # 600 px across the A4 column (about 160 mm): under 100 ppi; in a 64 mm column
+    # of the 对开 page: 238 ppi, still under 240
+    found = dict(re.findall(r"warning: changzhi-2025/02/([\w-]+): \S*photo\.png: (\d+) ppi", flat))
+    assert 90 <= int(found["print-photo"]) <= 100, flat
+    assert 230 <= int(found["print"]) < 240, flat
+    series = outputs.parents[2] / "content" / "changzhi-2025"
+    code, output = run("check", series, "--variant", "print-photo")
+    assert code == 0
+    assert "photo.png" in output and "ppi on the page, under 240" in output

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from broadsheet.content import Edition, load_edition, series_installments
 from broadsheet.content.loader import SERIES_FILE
-from broadsheet.errors import ContentError, Diagnostic, PrintError
+from broadsheet.errors import ContentError, Diagnostic, PrintError, display_path
 from broadsheet.layouts import Layout
 from broadsheet.output import write_atomically
 from broadsheet.project import Project, find_project
@@ -55,6 +55,7 @@ class BuiltEdition:
     layout: Layout
     html: str
     images: list[Path] = field(default_factory=list)
+    image_sources: dict[str, Path] = field(default_factory=dict)
     pdf: bytes = b""
     pages: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -151,7 +152,15 @@ def render_html(
         )
         html = render_page(layout, context)
     return BuiltEdition(
-        edition, variant, settings, project, layout, html, resolver.used, timings=timings
+        edition,
+        variant,
+        settings,
+        project,
+        layout,
+        html,
+        resolver.used,
+        resolver.sources,
+        timings=timings,
     )
 
 
@@ -160,7 +169,7 @@ def typeset_edition(built: BuiltEdition) -> BuiltEdition:
     # WeasyPrint is imported only here: a rebuild that finds everything up to
     # date never pays its half-second import.
     from broadsheet.fetcher import SafeURLFetcher
-    from broadsheet.pagecheck import check_pages
+    from broadsheet.pagecheck import check_pages, image_resolutions
     from broadsheet.print_finish import finish_for_print
     from broadsheet.typeset import typeset, write_pdf
 
@@ -177,6 +186,8 @@ def typeset_edition(built: BuiltEdition) -> BuiltEdition:
             edition.installment_path,
         )
         built.pages = len(document.pages)
+        if built.settings.pdf_variant:
+            built.warnings += low_resolution_warnings(built, image_resolutions(document))
     variant = built.settings.pdf_variant
     with timings.stage("pdf"):
         built.pdf = write_pdf(document, fetcher, edition.installment_path, variant)
@@ -185,6 +196,21 @@ def typeset_edition(built: BuiltEdition) -> BuiltEdition:
             built.pdf = finish_for_print(built.pdf)
             check_print(built)
     return built
+
+
+MIN_PRINT_PPI = 240
+
+
+def low_resolution_warnings(built: BuiltEdition, found: list[tuple[str, float]]) -> list[str]:
+    """Images set at under 240 ppi on a print page, by file."""
+    warnings = []
+    for src, ppi in found:
+        path = built.image_sources.get(src)
+        if path is not None and ppi < MIN_PRINT_PPI:
+            warnings.append(
+                f"{display_path(path)}: {ppi:.0f} ppi on the page, under {MIN_PRINT_PPI} for print"
+            )
+    return warnings
 
 
 def check_print(built: BuiltEdition) -> None:

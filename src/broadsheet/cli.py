@@ -200,6 +200,8 @@ def check(path: Path, numbers: set[int] | None, variants: list[str] | None) -> N
             report(exc)
             problems += len(exc.diagnostics)
             continue
+        for warning in built.warnings:
+            err.print(f"[yellow]warning[/]: {job.name}: {warning}", soft_wrap=True)
         if job.installment not in noted:
             noted.add(job.installment)
             for note in normalisation_notes(built.edition):

@@ -154,3 +154,22 @@ def _has_text(box: boxes.Box) -> bool:
     if isinstance(box, boxes.TextBox):
         return bool(box.text.strip())
     return any(_has_text(c) for c in getattr(box, "children", ()))
+
+
+def image_resolutions(document: weasyprint.Document) -> list[tuple[str, float]]:
+    """Each raster image on the pages: its src and its effective resolution (ppi)."""
+    found = []
+
+    def walk(box: boxes.Box) -> None:
+        if isinstance(box, boxes.ReplacedBox):
+            pixels = getattr(box.replacement, "width", None)  # raster images only
+            element = box.element
+            if pixels and box.width and element is not None:
+                inches = box.width / 96
+                found.append((element.get("src") or "", pixels / inches))
+        for child in getattr(box, "children", ()):
+            walk(child)
+
+    for page in document.pages:
+        walk(page_box(page))
+    return found

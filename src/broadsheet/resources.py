@@ -42,6 +42,7 @@ class ResourceResolver:
     cmyk_profile: Path | None = None
     problems: list[Diagnostic] = field(default_factory=list)
     used: list[Path] = field(default_factory=list)
+    sources: dict[str, Path] = field(default_factory=dict)  # URL on the page → file
 
     def image(self, src: str, line: int, field_name: str | None = "body") -> str:
         if src.startswith("data:image/"):
@@ -68,11 +69,14 @@ class ResourceResolver:
                 max_px = round(length_mm(self.page_width) / 25.4 * self.image_dpi)
             stat = path.stat()
             try:
-                return _prepared(path, stat.st_mtime_ns, stat.st_size, max_px, self.cmyk_profile)
+                url = _prepared(path, stat.st_mtime_ns, stat.st_size, max_px, self.cmyk_profile)
             except (UnidentifiedImageError, OSError, ImageCms.PyCMSError) as exc:
                 self._problem(f"image '{src}' cannot be prepared: {exc}", line, field_name)
                 return "about:invalid"
-        return path.as_uri()
+        else:
+            url = path.as_uri()
+        self.sources[url] = path
+        return url
 
     def _problem(self, message: str, line: int, field_name: str | None) -> None:
         self.problems.append(Diagnostic(self.source, message, line, field_name))
