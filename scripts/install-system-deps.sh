@@ -10,6 +10,7 @@ packages=(
   libpango-1.0-0 libpangoft2-1.0-0  # WeasyPrint's text engine
   qpdf                 # qpdf --check in tests and preflight
   libgs-common         # free CMYK ICC profile (ghostscript's default_cmyk.icc): PDF/X output intent
+  faketime             # tests: an archive rebuilt under another day's clock is byte-identical
   poppler-utils        # pdftotext in typography tests
   python3-venv
 )

@@ -44,7 +44,7 @@ def test_build_series_writes_html_and_pdf_of_every_variant(series: Path, tmp_pat
     built = tmp_path / "all"
     code, output = run("build", series, "-o", built)
     assert code == 0, output
-    variants = ("a4", "print", "screen", "tabloid")
+    variants = ("a4", "archive", "print", "screen", "tabloid")
     assert sorted(snapshot(built)) == sorted(
         [f"changzhi-2025/02/{v}.{ext}" for v in variants for ext in ("html", "pdf")]
         + [f"changzhi-2025/02/.{v}.build.json" for v in variants]

@@ -20,7 +20,7 @@ from broadsheet.jobs import parse_numbers
 
 FIXTURE = Path(__file__).parent / "fixtures" / "series-demo"
 MM = 72 / 25.4
-VARIANTS = ("print", "tabloid", "screen", "a4")
+VARIANTS = ("print", "tabloid", "screen", "a4", "archive")
 PHOTO_WIDTH = 3000
 
 
@@ -39,7 +39,7 @@ def make_series(project: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The fixture series built once, all 12 outputs, in two processes."""
+    """The fixture series built once, all 15 outputs, in two processes."""
     from conftest import make_project
 
     project = make_project(tmp_path_factory.mktemp("series") / "project")
@@ -71,7 +71,7 @@ def test_every_installment_in_every_variant(built: tuple[Path, Path]) -> None:
     _, out = built
     pdfs = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.pdf"))
     assert pdfs == [f"demo-series/{n:02d}/{v}.pdf" for n in (1, 2, 3) for v in sorted(VARIANTS)]
-    assert len(list(out.rglob("*.html"))) == 12
+    assert len(list(out.rglob("*.html"))) == 15
 
 
 @pytest.mark.parametrize(
@@ -81,6 +81,7 @@ def test_every_installment_in_every_variant(built: tuple[Path, Path]) -> None:
         ("tabloid", (273, 390), 3),
         ("screen", (390, 546), 0),
         ("a4", (210, 297), 0),
+        ("archive", (390, 546), 0),
     ],
 )
 def test_page_size_and_bleed(built: tuple[Path, Path], variant: str, size, bleed: float) -> None:
@@ -100,7 +101,7 @@ def test_blocks_per_variant(built: tuple[Path, Path]) -> None:
             text = text_of(pdf_of(out, number, variant))
             assert f"测试标题第{number}号" in text
             has_ad = "广告位样例" in text
-            assert has_ad == (variant in ("print", "tabloid")), (number, variant)
+            assert has_ad == (variant in ("print", "tabloid", "archive")), (number, variant)
 
 
 def test_a4_has_running_header_and_page_numbers(built: tuple[Path, Path]) -> None:
@@ -166,7 +167,7 @@ def test_nothing_changed_nothing_rebuilt(copy: tuple[Path, Path]) -> None:
     before = mtimes(out)
     code, output = run("build", series, "-o", out)
     assert code == 0, output
-    assert "built 0, up to date 12, failed 0 of 12" in output
+    assert "built 0, up to date 15, failed 0 of 15" in output
     assert mtimes(out) == before
 
 
@@ -232,9 +233,9 @@ def test_a_layout_overflow_fails_that_job_alone(copy: tuple[Path, Path]) -> None
     assert code == 1
     flat = output.replace("\n", "")
     assert "02.md: article: does not fit the layout" in flat
-    # print and tabloid have a fixed page; screen takes the article's own depth
-    # and a4 may continue onto more pages: those two build
-    assert "failed 2 of 12" in flat
+    # print, tabloid and archive have a fixed page; screen takes the article's own
+    # depth and a4 may continue onto more pages: those two build
+    assert "failed 3 of 15" in flat
     assert pdf_of(out, 2, "a4").stat().st_mtime_ns > pdf_of(out, 2, "print").stat().st_mtime_ns
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 import time
 from collections.abc import Iterator
@@ -168,6 +169,13 @@ def typeset_edition(built: BuiltEdition) -> BuiltEdition:
     """Lay out the HTML, check the laid-out pages, and make the PDF bytes."""
     # WeasyPrint is imported only here: a rebuild that finds everything up to
     # date never pays its half-second import.
+    from broadsheet.archive_pdf import (
+        attachments,
+        deterministic_ids,
+        finish_archive,
+        metadata_fields,
+        sources_of,
+    )
     from broadsheet.fetcher import SafeURLFetcher
     from broadsheet.pagecheck import check_pages, image_resolutions
     from broadsheet.print_finish import finish_for_print
@@ -189,13 +197,40 @@ def typeset_edition(built: BuiltEdition) -> BuiltEdition:
         if built.settings.pdf_variant:
             built.warnings += low_resolution_warnings(built, image_resolutions(document))
     variant = built.settings.pdf_variant
+    date = edition.installment.date
+    files = []
+    if built.settings.embed_sources:
+        files = [edition.installment_path, edition.series_path, *built.images]
     with timings.stage("pdf"):
-        built.pdf = write_pdf(document, fetcher, edition.installment_path, variant)
-    if variant:
+        sources = sources_of(edition.installment_path.parent, files)
+        portable = portable_html(built).encode()
+        identifier = hashlib.md5(portable, usedforsecurity=False).hexdigest().encode()
+        built.pdf = write_pdf(
+            document,
+            fetcher,
+            edition.installment_path,
+            variant,
+            attachments(sources, date),
+            identifier,
+        )
+    if variant and variant.startswith("pdf/x"):
         with timings.stage("preflight"):
-            built.pdf = finish_for_print(built.pdf)
+            built.pdf = deterministic_ids(finish_for_print(built.pdf))
             check_print(built)
+    elif variant and variant.startswith("pdf/a"):
+        with timings.stage("pdf"):
+            built.pdf = finish_archive(built.pdf, metadata_fields(built), date)
     return built
+
+
+def portable_html(built: BuiltEdition) -> str:
+    """The HTML without where the project lies: a moved project, or sources
+    extracted from an archive elsewhere, make the same file."""
+    roots = {built.project.root.resolve(), built.edition.installment_path.parent.resolve()}
+    html = built.html
+    for root in sorted(roots, key=lambda r: -len(str(r))):
+        html = html.replace(root.as_uri(), "root:").replace(str(root), "root:")
+    return html
 
 
 MIN_PRINT_PPI = 240

@@ -32,6 +32,10 @@ err = Console(stderr=True, highlight=False)
 PATH_ARG = click.Path(exists=True, path_type=Path)
 
 
+def report_error(error: BroadsheetError) -> None:
+    report(error)
+
+
 def report(error: BroadsheetError) -> None:
     for diagnostic in error.diagnostics:
         err.print(f"[bold red]error[/]: {diagnostic}", soft_wrap=True)
@@ -263,6 +267,85 @@ def preflight(pdfs: tuple[Path, ...]) -> None:
         if not findings:
             out.print(f"{display_path(pdf)}: ok", soft_wrap=True)
     if errors:
+        sys.exit(EXIT_CONTENT)
+
+
+class _ArchiveGroup(click.Group):
+    """`archive SERIES --to DIR` builds; `archive verify DIR` checks."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["series", *args]
+        return super().parse_args(ctx, args)
+
+
+@main.group(cls=_ArchiveGroup)
+def archive() -> None:
+    """Archive a series as PDF/A-3 with its sources, or verify an archive.
+
+    \b
+    broadsheet archive SERIES --to DIR [--replace]
+    broadsheet archive verify DIR
+    """
+
+
+@archive.command("series")
+@click.argument("series", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--to", "dest", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Overwrite archived editions whose bytes differ.")
+def archive_build(series: Path, dest: Path, replace: bool) -> None:
+    """Build the archive variant of every installment into DIR, with manifest and catalog."""
+    from broadsheet.archive import archive_series
+
+    try:
+        report = archive_series(series, dest, replace)
+    except BroadsheetError as exc:
+        report_error(exc)
+        sys.exit(exc.exit_code)
+    for name in report.archived:
+        out.print(f"archived {name}")
+    for name in report.unchanged:
+        out.print(f"unchanged {name}")
+    for line in report.errors:
+        err.print(f"[bold red]error[/]: {line}", soft_wrap=True)
+    if report.errors:
+        sys.exit(EXIT_CONTENT)
+
+
+@archive.command("verify")
+@click.argument("dest", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def archive_verify(dest: Path) -> None:
+    """Re-hash every file of an archive against its manifest."""
+    from broadsheet.archive import verify_archive
+
+    try:
+        problems = verify_archive(dest)
+    except BroadsheetError as exc:
+        report_error(exc)
+        sys.exit(exc.exit_code)
+    for problem in problems:
+        err.print(f"{display_path(dest)}: {problem}", soft_wrap=True)
+    if problems:
+        sys.exit(EXIT_CONTENT)
+    out.print(f"{display_path(dest)}: every file matches the manifest")
+
+
+@main.command()
+@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--to", "dest", required=True, type=click.Path(file_okay=False, path_type=Path))
+def extract(pdf: Path, dest: Path) -> None:
+    """Write the sources attached to an archived PDF into DIR."""
+    from broadsheet.archive_pdf import extract_sources
+
+    try:
+        written = extract_sources(pdf, dest)
+    except ValueError as exc:
+        err.print(f"[bold red]error[/]: {display_path(pdf)}: {exc}")
+        sys.exit(EXIT_CONTENT)
+    for path in written:
+        out.print(f"wrote {display_path(path)}")
+    if not written:
+        err.print(f"{display_path(pdf)}: no attached sources")
         sys.exit(EXIT_CONTENT)
 
 

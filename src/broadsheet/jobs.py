@@ -22,6 +22,7 @@ from broadsheet.build import (
     BuiltEdition,
     installment_paths,
     output_paths,
+    portable_html,
     render_html,
     typeset_edition,
 )
@@ -158,11 +159,7 @@ def build_key(built: BuiltEdition) -> str:
     digest.update(f"broadsheet {__version__}\0weasyprint {engine}\0".encode())
     digest.update(json.dumps(built.settings.values, sort_keys=True, default=str).encode())
     # Where the project lies is no input: a moved or copied project stays up to date.
-    roots = {built.project.root.resolve(), built.edition.installment_path.parent.resolve()}
-    html = built.html
-    for root in sorted(roots, key=lambda r: -len(str(r))):
-        html = html.replace(root.as_uri(), "root:").replace(str(root), "root:")
-    digest.update(html.encode())
+    digest.update(portable_html(built).encode())
     for path in _layout_inputs(built):
         digest.update(str(path.relative_to(built.layout.folder)).encode() + b"\0")
         digest.update(path.read_bytes())

@@ -37,8 +37,12 @@ class Settings(BaseModel):
         default=None, description="series title and installment label atop every page"
     )
     page_numbers: bool | None = Field(default=None, description="第 N 页 共 M 页 at the foot")
-    pdf_variant: Literal["pdf/x-4", "pdf/x-1a"] | None = Field(
-        default=None, description="PDF/X conformance for print (with a CMYK output intent)"
+    pdf_variant: Literal["pdf/x-4", "pdf/x-1a", "pdf/a-3b", "pdf/a-3u"] | None = Field(
+        default=None,
+        description="PDF/X for print (with a CMYK output intent), PDF/A-3 for the archive",
+    )
+    embed_sources: bool | None = Field(
+        default=None, description="attach the installment's sources to the PDF (archives)"
     )
 
 
@@ -52,6 +56,8 @@ BUILT_IN = Settings(
     article_may_continue=False,
     running_header=False,
     page_numbers=False,
+    pdf_variant=None,
+    embed_sources=False,
 )
 
 

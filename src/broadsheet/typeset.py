@@ -55,10 +55,17 @@ def write_pdf(
     fetcher: SafeURLFetcher,
     blame: Path,
     pdf_variant: str | None = None,
+    attachments: list[weasyprint.Attachment] | None = None,
+    identifier: bytes | None = None,
 ) -> bytes:
+    """The PDF bytes; ``identifier`` (the file's /ID) keeps rebuilds byte-identical
+    where WeasyPrint would draw a random one (PDF/A, PDF/X)."""
+    options = {"pdf_variant": pdf_variant, "attachments": attachments}
+    if identifier is not None:
+        options["pdf_identifier"] = identifier
     try:
         # drawing re-shapes every line: justification must be active here too
         with cjk_line_layout():
-            return document.write_pdf(pdf_variant=pdf_variant)
+            return document.write_pdf(**options)
     except RefusedURL as exc:
         raise ResourceError(Diagnostic(blame, f"{exc.reason}: {exc.url}")) from None

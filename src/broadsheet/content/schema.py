@@ -28,6 +28,7 @@ class Series(StrictModel):
     layout: Slug | None = Field(default=None, description="folder under layouts/")
     page_format: Slug | None = Field(default=None, description="a page format of the layout")
     language: Text = Field(default="zh-CN")
+    publisher: Text | None = Field(default=None, description="the paper, for archive metadata")
     settings: Settings = Field(default_factory=Settings, description="series-wide settings")
     variants: dict[Slug, Settings] = Field(
         default_factory=lambda: {"print": Settings()},
