@@ -13,7 +13,6 @@ import weasyprint
 
 from broadsheet import __version__
 
-BROADSHEET_NS = "https://broadsheet.invalid/ns/edition/1.0/"
 MIME = {
     ".md": "text/markdown",
     ".yaml": "application/yaml",
@@ -74,15 +73,17 @@ def finish_archive(data: bytes, fields: dict[str, str], date: dt.date) -> bytes:
             # WeasyPrint lists each associated file twice; once is the rule
             unique = {spec.objgen: spec for spec in pdf.Root.AF}
             pdf.Root.AF = pikepdf.Array(list(unique.values()))
+        # Standard XMP properties only: PDF/A would need an extension schema
+        # declared in the file for any property of our own.
         with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
-            meta.register_xml_namespace(BROADSHEET_NS, "bs")
             meta["dc:language"] = [fields["language"]]
             meta["dc:date"] = [date.isoformat()]
             if fields.get("publisher"):
                 meta["dc:publisher"] = [fields["publisher"]]
+            meta["dc:description"] = f"{fields['series']} {fields['label']}"
+            meta["dc:identifier"] = fields["identifier"]
+            meta["xmp:CreatorTool"] = fields["generator"]
             meta["xmp:MetadataDate"] = edition_time(date).isoformat()
-            for key in ("series", "installment", "label", "generator"):
-                meta[f"{{{BROADSHEET_NS}}}{key}"] = fields[key]
         return _save(pdf)
 
 
@@ -117,7 +118,7 @@ def metadata_fields(built) -> dict[str, str]:
         "language": edition.series.language,
         "publisher": edition.series.publisher or "",
         "series": edition.series.title,
-        "installment": str(edition.installment.number),
+        "identifier": f"{edition.series.id}/{edition.slug}",
         "label": edition.label,
         "generator": f"broadsheet {__version__}",
     }
