@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pdfplumber
@@ -323,3 +324,11 @@ def test_print_variants_pass_preflight_with_the_photo_in_cmyk(built: tuple[Path,
             assert {str(i.ColorSpace) for i in _images(pdf)} == {"/DeviceCMYK"}
     code, output = run("preflight", pdf_of(out, 1, "screen"))
     assert code == 1
+
+
+def test_qpdf_check_clean_on_every_variant(built: tuple[Path, Path]) -> None:
+    _, out = built
+    for variant in VARIANTS:
+        path = pdf_of(out, 3, variant)
+        result = subprocess.run(["qpdf", "--check", path], capture_output=True, text=True)
+        assert result.returncode == 0, (variant, result.stdout)
