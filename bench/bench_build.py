@@ -104,7 +104,8 @@ def main() -> None:
             str(out / "cmd-plain.pdf"),
         ]
         broadsheet = Path(sys.executable).parent / "broadsheet"
-        ours_cmd = [str(broadsheet), "build", str(SAMPLE), "-o", str(out)]
+        ours_cmd = [str(broadsheet), "build", str(SAMPLE), "-o", str(out), "--force"]
+        ours_cmd += ["--variant", "print"]
         cmd_ours, cmd_plain = [], []
         for _ in range(3):
             cmd_ours.append(
