@@ -13,7 +13,7 @@ from markupsafe import escape
 from broadsheet import __version__
 from broadsheet.build import render_html, typeset_edition
 from broadsheet.errors import BroadsheetError, ContentError, Diagnostic, display_path
-from broadsheet.jobs import _font_file, plan
+from broadsheet.jobs import font_file, plan
 from broadsheet.output import write_atomically
 
 ARCHIVE_VARIANT = "archive"
@@ -133,7 +133,7 @@ def _write_catalog_and_manifest(dest: Path, editions: list[dict]) -> None:
             "broadsheet": __version__,
             "weasyprint": importlib.metadata.version("weasyprint"),
             "fonts": {
-                f: _font_file(f) for f in ("Noto Serif CJK SC", "Noto Sans CJK SC", "LXGW WenKai")
+                f: font_file(f) for f in ("Noto Serif CJK SC", "Noto Sans CJK SC", "LXGW WenKai")
             },
         },
         "editions": editions,

@@ -32,10 +32,6 @@ err = Console(stderr=True, highlight=False)
 PATH_ARG = click.Path(exists=True, path_type=Path)
 
 
-def report_error(error: BroadsheetError) -> None:
-    report(error)
-
-
 def report(error: BroadsheetError) -> None:
     for diagnostic in error.diagnostics:
         err.print(f"[bold red]error[/]: {diagnostic}", soft_wrap=True)
@@ -300,7 +296,7 @@ def archive_build(series: Path, dest: Path, replace: bool) -> None:
     try:
         report = archive_series(series, dest, replace)
     except BroadsheetError as exc:
-        report_error(exc)
+        report(exc)
         sys.exit(exc.exit_code)
     for name in report.archived:
         out.print(f"archived {name}")
@@ -321,7 +317,7 @@ def archive_verify(dest: Path) -> None:
     try:
         problems = verify_archive(dest)
     except BroadsheetError as exc:
-        report_error(exc)
+        report(exc)
         sys.exit(exc.exit_code)
     for problem in problems:
         err.print(f"{display_path(dest)}: {problem}", soft_wrap=True)

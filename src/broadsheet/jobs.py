@@ -135,7 +135,7 @@ def _refuse_collisions(jobs: list[Job]) -> None:
 
 
 @cache
-def _font_file(family: str) -> str:
+def font_file(family: str) -> str:
     """The font file fontconfig picks for a family, with size and mtime (a font
     update changes the output)."""
     if shutil.which("fc-match") is None:
@@ -166,7 +166,7 @@ def build_key(built: BuiltEdition) -> str:
     for path in sorted(set(built.images)):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for family in built.layout.config.fonts:
-        digest.update(_font_file(family).encode())
+        digest.update(font_file(family).encode())
     return digest.hexdigest()
 
 

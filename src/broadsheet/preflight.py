@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pikepdf
 
-from broadsheet.print_finish import _content_streams
+from broadsheet.print_finish import content_streams
 
 RGB_SPACES = {"/DeviceRGB", "/CalRGB", "/Lab"}
 
@@ -94,7 +94,7 @@ def _colours(pdf: pikepdf.Pdf) -> list[Finding]:
     def count(what: str) -> None:
         counts[what] = counts.get(what, 0) + 1
 
-    for owner in _content_streams(pdf):
+    for owner in content_streams(pdf):
         resources = owner.get("/Resources") or pikepdf.Dictionary()
         spaces = resources.get("/ColorSpace") or {}
         for operands, operator in pikepdf.parse_content_stream(owner):

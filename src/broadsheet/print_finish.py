@@ -9,7 +9,7 @@ import pikepdf
 RGB_OPERATORS = {"rg": "k", "RG": "K"}
 
 
-def _content_streams(pdf: pikepdf.Pdf):
+def content_streams(pdf: pikepdf.Pdf):
     """Every content stream: pages and the form XObjects they draw (crop marks are one)."""
     seen: set[tuple[int, int]] = set()
 
@@ -53,7 +53,7 @@ def black_marks_in_k(stream_owner: pikepdf.Object, pdf: pikepdf.Pdf) -> int:
 def finish_for_print(data: bytes) -> bytes:
     """Crop marks in K, unused Lab colour spaces dropped; the same bytes for the same input."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        for owner in list(_content_streams(pdf)):
+        for owner in list(content_streams(pdf)):
             black_marks_in_k(owner, pdf)
         for page in pdf.pages:
             spaces = page.Resources.get("/ColorSpace")
@@ -72,7 +72,7 @@ def finish_for_print(data: bytes) -> bytes:
 def _names_used(pdf: pikepdf.Pdf) -> set[str]:
     """Colour space names any content stream selects with cs/CS."""
     names: set[str] = set()
-    for owner in _content_streams(pdf):
+    for owner in content_streams(pdf):
         for operands, operator in pikepdf.parse_content_stream(owner):
             if str(operator) in ("cs", "CS") and operands:
                 names.add(str(operands[0]))
