@@ -178,3 +178,21 @@ def test_low_resolution_image_is_a_warning_naming_file_and_ppi(outputs: Path) ->
     code, output = run("check", series, "--variant", "print-photo")
     assert code == 0
     assert "photo.png" in output and "ppi on the page, under 240" in output
+
+
+def test_crop_marks_lie_outside_the_trim_box(outputs: Path) -> None:
+    import pdfplumber
+
+    with pdfplumber.open(outputs / "print.pdf") as pdf:
+        page = pdf.pages[0]
+        left, top, right, bottom = page.trimbox
+        marks = [line for line in page.lines if line["stroking_color"] == (0.0, 0.0, 0.0, 1.0)]
+    assert len(marks) == 8  # two at each corner
+    for mark in marks:
+        outside = (
+            mark["x1"] <= left + 0.01
+            or mark["x0"] >= right - 0.01
+            or mark["bottom"] <= top + 0.01
+            or mark["top"] >= bottom - 0.01
+        )
+        assert outside, mark
