@@ -38,9 +38,14 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "  print-photo: {page_format: a4, max_pages: 4, article_may_continue: true,"
         " stylesheets: [a4.css, cmyk.css], pdf_variant: pdf/x-4}"
     )
-    edit(series / "series.yaml", "  print: {}", "  print: {}\n" + photo_variant)
+    x1a_variant = "  print-x1a: {pdf_variant: pdf/x-1a, stylesheets: [cmyk.css]}"
+    edit(
+        series / "series.yaml", "  print: {}", "  print: {}\n" + photo_variant + "\n" + x1a_variant
+    )
     out = project / "output"
-    code, output = run("build", series, "-o", out, "--variant", "print,screen,print-photo")
+    code, output = run(
+        "build", series, "-o", out, "--variant", "print,screen,print-photo,print-x1a"
+    )
     assert code == 0, output
     (out / "build-output.txt").write_text(output, encoding="utf-8")
     return out / "changzhi-2025" / "02"
@@ -196,3 +201,12 @@ def test_crop_marks_lie_outside_the_trim_box(outputs: Path) -> None:
             or mark["top"] >= bottom - 0.01
         )
         assert outside, mark
+
+
+def test_pdfx1a_when_a_variant_asks_for_it(outputs: Path) -> None:
+    path = outputs / "print-x1a.pdf"
+    with pikepdf.open(path) as pdf:
+        assert pdf.pdf_version <= "1.4"
+        assert pdf.open_metadata().get("pdfxid:GTS_PDFXVersion") == "PDF/X-1a:2003"
+        assert [str(i.S) for i in pdf.Root.OutputIntents] == ["/GTS_PDFX"]
+    assert run("preflight", path)[0] == 0
