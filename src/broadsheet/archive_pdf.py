@@ -13,17 +13,6 @@ import weasyprint
 
 from broadsheet import __version__
 
-MIME = {
-    ".md": "text/markdown",
-    ".yaml": "application/yaml",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-    ".svg": "image/svg+xml",
-}
-
 
 @dataclass(frozen=True)
 class Source:

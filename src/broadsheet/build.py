@@ -40,10 +40,6 @@ class Timings:
         finally:
             self.stages[name] = self.stages.get(name, 0.0) + time.perf_counter() - start
 
-    @property
-    def total(self) -> float:
-        return sum(self.stages.values())
-
 
 @dataclass
 class BuiltEdition:

@@ -85,8 +85,8 @@ class ResourceResolver:
 @functools.lru_cache(maxsize=64)
 def _prepared(path: Path, mtime_ns: int, size: int, max_px: int, cmyk_profile: Path | None) -> str:
     """The image as a data: URL, at most ``max_px`` wide (0: as it is) and, for
-    print, converted to CMYK through the output profile (cached while the file
-    is unchanged)."""
+    print, converted to CMYK through the output profile. ``mtime_ns`` and
+    ``size`` are only cache keys: the result is reused while the file is unchanged."""
     with Image.open(path) as image:
         if (not max_px or image.width <= max_px) and cmyk_profile is None:
             return path.as_uri()

@@ -44,10 +44,6 @@ class Edition:
     def label(self) -> str:
         return installment_label(self.series.label, self.installment.number)
 
-    def series_field(self, name: str) -> Diagnostic:
-        """Where a series field is, to blame it in an error."""
-        return Diagnostic(self.series_path, "", self.series_source.line_of((name,)), name)
-
     @property
     def slug(self) -> str:
         return f"{self.installment.number:02d}"
