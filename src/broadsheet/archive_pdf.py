@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,7 @@ import pikepdf
 import weasyprint
 
 from broadsheet import __version__
+from broadsheet.print_finish import content_document_id, save_deterministic
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def attachments(sources: list[Source], date: dt.date) -> list[weasyprint.Attachm
 def finish_archive(data: bytes, fields: dict[str, str], date: dt.date) -> bytes:
     """Add the edition's XMP fields and give the file an identity made of its content."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        _fix_ids(pdf)
+        content_document_id(pdf)
         if "/AF" in pdf.Root:
             # WeasyPrint lists each associated file twice; once is the rule
             unique = {spec.objgen: spec for spec in pdf.Root.AF}
@@ -73,32 +73,7 @@ def finish_archive(data: bytes, fields: dict[str, str], date: dt.date) -> bytes:
             meta["dc:identifier"] = fields["identifier"]
             meta["xmp:CreatorTool"] = fields["generator"]
             meta["xmp:MetadataDate"] = edition_time(date).isoformat()
-        return _save(pdf)
-
-
-def deterministic_ids(data: bytes) -> bytes:
-    """A PDF/X file's XMP document ID from its content (WeasyPrint draws a random one)."""
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        _fix_ids(pdf)
-        return _save(pdf)
-
-
-def _fix_ids(pdf: pikepdf.Pdf) -> None:
-    digest = hashlib.sha256()
-    for page in pdf.pages:
-        for stream in (
-            page.Contents if isinstance(page.Contents, pikepdf.Array) else [page.Contents]
-        ):
-            digest.update(stream.read_bytes())
-    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
-        if "xmpMM:DocumentID" in meta:
-            meta["xmpMM:DocumentID"] = f"xmp.did:{digest.hexdigest()[:32]}"
-
-
-def _save(pdf: pikepdf.Pdf) -> bytes:
-    out = io.BytesIO()
-    pdf.save(out, deterministic_id=True, fix_metadata_version=False)
-    return out.getvalue()
+        return save_deterministic(pdf)
 
 
 def metadata_fields(built) -> dict[str, str]:

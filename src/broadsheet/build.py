@@ -167,7 +167,6 @@ def typeset_edition(built: BuiltEdition) -> BuiltEdition:
     # date never pays its half-second import.
     from broadsheet.archive_pdf import (
         attachments,
-        deterministic_ids,
         finish_archive,
         metadata_fields,
         sources_of,
@@ -211,7 +210,7 @@ def typeset_edition(built: BuiltEdition) -> BuiltEdition:
         )
     if variant and variant.startswith("pdf/x"):
         with timings.stage("preflight"):
-            built.pdf = deterministic_ids(finish_for_print(built.pdf))
+            built.pdf = finish_for_print(built.pdf)
             check_print(built)
     elif variant and variant.startswith("pdf/a"):
         with timings.stage("pdf"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 import pikepdf
@@ -51,22 +52,22 @@ def black_marks_in_k(stream_owner: pikepdf.Object, pdf: pikepdf.Pdf) -> int:
 
 
 def finish_for_print(data: bytes) -> bytes:
-    """Crop marks in K, unused Lab colour spaces dropped; the same bytes for the same input."""
+    """Crop marks in K, unused Lab colour spaces dropped, an XMP document ID made of the
+    content (WeasyPrint draws a random one): the same bytes for the same input."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
         for owner in list(content_streams(pdf)):
             black_marks_in_k(owner, pdf)
+        used = _names_used(pdf)
         for page in pdf.pages:
             spaces = page.Resources.get("/ColorSpace")
             if spaces is None:
                 continue
-            used = _names_used(pdf)
             for name in list(spaces.keys()):
                 kind = spaces[name]
                 if isinstance(kind, pikepdf.Array) and str(kind[0]) == "/Lab" and name not in used:
                     del spaces[name]
-        out = io.BytesIO()
-        pdf.save(out, deterministic_id=True, fix_metadata_version=False)
-        return out.getvalue()
+        content_document_id(pdf)
+        return save_deterministic(pdf)
 
 
 def _names_used(pdf: pikepdf.Pdf) -> set[str]:
@@ -77,3 +78,21 @@ def _names_used(pdf: pikepdf.Pdf) -> set[str]:
             if str(operator) in ("cs", "CS") and operands:
                 names.add(str(operands[0]))
     return names
+
+
+def content_document_id(pdf: pikepdf.Pdf) -> None:
+    """Replace a random XMP DocumentID by one made of the pages' content."""
+    digest = hashlib.sha256()
+    for page in pdf.pages:
+        contents = page.Contents
+        for stream in contents if isinstance(contents, pikepdf.Array) else [contents]:
+            digest.update(stream.read_bytes())
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+        if "xmpMM:DocumentID" in meta:
+            meta["xmpMM:DocumentID"] = f"xmp.did:{digest.hexdigest()[:32]}"
+
+
+def save_deterministic(pdf: pikepdf.Pdf) -> bytes:
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True, fix_metadata_version=False)
+    return out.getvalue()
