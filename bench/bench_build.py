@@ -23,8 +23,8 @@ from pathlib import Path
 
 import weasyprint
 
-from broadsheet.build import build_installment, render_html
-from broadsheet.cjk_lines import cjk_line_layout
+from broadsheet.engine.lines import cjk_line_layout
+from broadsheet.pipeline import build_installment, render_html
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "content" / "changzhi-2025" / "02.md"

@@ -23,9 +23,9 @@ import weasyprint  # noqa: E402
 from markupsafe import escape  # noqa: E402
 from pdfread import block_chars, columns, justified_lines, lines_of, page_chars  # noqa: E402
 
-from broadsheet import markdown_blocks  # noqa: E402
-from broadsheet.build import build_installment, render_html  # noqa: E402
-from broadsheet.normalise import HAN_RE  # noqa: E402
+from broadsheet.pipeline import build_installment, render_html  # noqa: E402
+from broadsheet.text import markdown as markdown_blocks  # noqa: E402
+from broadsheet.text.normalise import HAN_RE  # noqa: E402
 
 SAMPLE = REPO / "content" / "changzhi-2025" / "02.md"
 BLOCKS = [

@@ -17,7 +17,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from pdfread import block_chars, columns, lines_of, page_chars  # noqa: E402
 from typography_report import SAMPLE, plain_pdf  # noqa: E402
 
-from broadsheet.build import build_installment  # noqa: E402
+from broadsheet.pipeline import build_installment  # noqa: E402
 
 SCALE = 3.0
 ANCHOR = "新年伊始"  # a paragraph with quotes, a dash and a long line break run

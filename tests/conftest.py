@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from broadsheet.build import BuiltEdition, build_installment
+from broadsheet.pipeline import BuiltEdition, build_installment
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_SERIES = REPO / "content" / "changzhi-2025"

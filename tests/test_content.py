@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from broadsheet.content import load_edition
-from broadsheet.errors import ContentError
+from broadsheet.diagnostics import ContentError
 
 FRONT = """\
 ---

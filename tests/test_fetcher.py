@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from broadsheet.fetcher import RefusedURL, SafeURLFetcher
+from broadsheet.engine.fetcher import RefusedURL, SafeURLFetcher
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from broadsheet.markdown_blocks import render_markdown
+from broadsheet.text.markdown import render_markdown
 
 
 def text_of(html: str) -> str:

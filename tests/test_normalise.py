@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from broadsheet.normalise import changes, normalise_text
+from broadsheet.text.normalise import changes, normalise_text
 
 
 @pytest.mark.parametrize(

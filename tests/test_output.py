@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from broadsheet import output, pagecheck
+from broadsheet import output
+from broadsheet.engine import inspect as pagecheck
 from broadsheet.output import write_atomically
 
 

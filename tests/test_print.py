@@ -14,7 +14,7 @@ from PIL import Image
 from test_cli import edit
 
 from broadsheet.cli import main
-from broadsheet.preflight import preflight
+from broadsheet.pdf.preflight import preflight
 
 PRINT_VARIANTS = ("print",)  # tabloid: tests/test_series.py, with the fixture's photo
 

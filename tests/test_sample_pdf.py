@@ -12,8 +12,8 @@ import pytest
 from conftest import SAMPLE_INSTALLMENT
 from pdfread import MM, body_chars, columns, first_top, lines_of, page_chars, squash
 
-from broadsheet.build import BuiltEdition
 from broadsheet.content import load_edition
+from broadsheet.pipeline import BuiltEdition
 
 TRIM = (390 * MM, 546 * MM)
 BLEED = 3 * MM

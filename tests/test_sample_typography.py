@@ -11,7 +11,7 @@ import pdfplumber
 import pytest
 from pdfread import block_chars, columns, justified_lines, lines_of, page_chars
 
-from broadsheet.normalise import HAN_RE
+from broadsheet.text.normalise import HAN_RE
 
 # The page's running text: (name, font, size in pt, first-line indent in pt)
 BLOCKS = [

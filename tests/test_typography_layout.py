@@ -13,9 +13,9 @@ import pdfplumber
 import pytest
 import weasyprint
 
-from broadsheet.cjk_lines import cjk_line_layout
-from broadsheet.markdown_blocks import render_markdown
-from broadsheet.normalise import HAN_RE, normalise_text
+from broadsheet.engine.lines import cjk_line_layout
+from broadsheet.text.markdown import render_markdown
+from broadsheet.text.normalise import HAN_RE, normalise_text
 
 FIXTURE = Path(__file__).parent / "fixtures" / "typography.md"
 MM = 72 / 25.4

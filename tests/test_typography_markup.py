@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from broadsheet.markdown_blocks import render_markdown
-from broadsheet.normalise import normalise_text
-from broadsheet.typography import (
+from broadsheet.text.markdown import render_markdown
+from broadsheet.text.marks import (
     AUTOSPACE as S,
 )
-from broadsheet.typography import (
+from broadsheet.text.marks import (
     AUTOSPACE_KEEP as K,
 )
-from broadsheet.typography import (
+from broadsheet.text.marks import (
     JOIN as J,
 )
-from broadsheet.typography import (
+from broadsheet.text.marks import (
     add_marks,
     compressed_indexes,
     typeset_text,
 )
+from broadsheet.text.normalise import normalise_text
 
 
 def visible(text: str) -> str:

@@ -11,10 +11,10 @@ from pathlib import Path
 from markupsafe import escape
 
 from broadsheet import __version__
-from broadsheet.build import render_html, typeset_edition
-from broadsheet.errors import BroadsheetError, ContentError, Diagnostic, display_path
-from broadsheet.jobs import font_file, plan
+from broadsheet.diagnostics import BroadsheetError, ContentError, Diagnostic, display_path
+from broadsheet.jobs.runner import font_file, plan
 from broadsheet.output import write_atomically
+from broadsheet.pipeline import render_html, typeset_edition
 
 ARCHIVE_VARIANT = "archive"
 MANIFEST = "manifest.json"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from broadsheet.content.loader import validate
 from broadsheet.content.yamlsource import parse_yaml, read_text
-from broadsheet.layouts import LAYOUT_FILE, LayoutConfig
+from broadsheet.page.layouts import LAYOUT_FILE, LayoutConfig
 
 FONT_PACKAGES = {
     "Noto Serif CJK SC": "fonts-noto-cjk",

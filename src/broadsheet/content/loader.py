@@ -19,7 +19,7 @@ from broadsheet.content.yamlsource import (
     read_text,
     split_front_matter,
 )
-from broadsheet.errors import ContentError, Diagnostic
+from broadsheet.diagnostics import ContentError, Diagnostic
 
 SERIES_FILE = "series.yaml"
 INSTALLMENT_GLOB = "*.md"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from broadsheet.content.yamlsource import read_text
-from broadsheet.errors import Diagnostic
+from broadsheet.diagnostics import Diagnostic
 
 PLACEHOLDER = "【待填写】"
 

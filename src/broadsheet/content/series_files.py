@@ -7,7 +7,7 @@ from pathlib import Path
 
 from broadsheet.content.loader import SERIES_FILE, load_edition, series_installments
 from broadsheet.content.placeholders import PLACEHOLDER
-from broadsheet.errors import BroadsheetError, ContentError, Diagnostic
+from broadsheet.diagnostics import BroadsheetError, ContentError, Diagnostic
 
 TEMPLATE = """\
 ---

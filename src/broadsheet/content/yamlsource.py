@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from broadsheet.errors import ContentError, Diagnostic
+from broadsheet.diagnostics import ContentError, Diagnostic
 
 Loc = tuple[str | int, ...]
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from broadsheet.errors import display_path
+from broadsheet.diagnostics import display_path
 
 BlockName = Literal[
     "banner", "masthead", "standfirst", "editors_note", "pull_quote", "advertisement"

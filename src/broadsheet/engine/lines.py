@@ -32,8 +32,8 @@ from weasyprint.layout import inline
 from weasyprint.text import line_break
 from weasyprint.text.ffi import FROM_UNITS, TO_UNITS, ffi, pango
 
-from broadsheet.normalise import CJK_CLASS, HAN_RE
-from broadsheet.typography import AUTOSPACE, AUTOSPACE_KEEP, INVISIBLE, compressed_indexes
+from broadsheet.text.marks import AUTOSPACE, AUTOSPACE_KEEP, INVISIBLE, compressed_indexes
+from broadsheet.text.normalise import CJK_CLASS, HAN_RE
 
 SUPPORTED_MAJOR = 70
 AUTOSPACE_EM = 0.25

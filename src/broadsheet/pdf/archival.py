@@ -11,7 +11,7 @@ import pikepdf
 import weasyprint
 
 from broadsheet import __version__
-from broadsheet.print_finish import content_document_id, save_deterministic
+from broadsheet.pdf.printing import content_document_id, save_deterministic
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ import jinja2
 from markupsafe import Markup
 
 from broadsheet import __version__
-from broadsheet.errors import Diagnostic, LayoutError
-from broadsheet.layouts import Layout, PageFormat
-from broadsheet.markdown_blocks import Block
-from broadsheet.typography import INVISIBLE
+from broadsheet.diagnostics import Diagnostic, LayoutError
+from broadsheet.page.layouts import Layout, PageFormat
+from broadsheet.text.markdown import Block
+from broadsheet.text.marks import INVISIBLE
 
 
 @dataclass(frozen=True)

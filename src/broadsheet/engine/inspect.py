@@ -17,7 +17,7 @@ from typing import Any
 import weasyprint
 from weasyprint.formatting_structure import boxes
 
-from broadsheet.errors import Diagnostic, PageOverflowError
+from broadsheet.diagnostics import Diagnostic, PageOverflowError
 
 PX_PER_MM = 96 / 25.4
 TOLERANCE_PX = 1.0  # rounding in the engine; anything larger is real overflow

@@ -12,15 +12,15 @@ from pathlib import Path
 
 from broadsheet.content import Edition, load_edition, series_installments
 from broadsheet.content.loader import SERIES_FILE
-from broadsheet.errors import ContentError, Diagnostic, PrintError, display_path
-from broadsheet.layouts import Layout
+from broadsheet.diagnostics import ContentError, Diagnostic, PrintError, display_path
 from broadsheet.output import write_atomically
+from broadsheet.page.layouts import Layout
+from broadsheet.page.render import PageContext, render_page
+from broadsheet.page.resources import ResourceResolver
+from broadsheet.page.settings import EffectiveSettings
+from broadsheet.page.variants import resolve_variant
 from broadsheet.project import Project, find_project
-from broadsheet.render import PageContext, render_page
-from broadsheet.resources import ResourceResolver
-from broadsheet.settings import EffectiveSettings
-from broadsheet.text_stage import prepare_text
-from broadsheet.variants import resolve_variant
+from broadsheet.text.prepare import prepare_text
 
 DEFAULT_VARIANT = "print"
 # The press profile print variants convert images to; the same file the layout's
@@ -165,16 +165,16 @@ def typeset_edition(built: BuiltEdition) -> BuiltEdition:
     """Lay out the HTML, check the laid-out pages, and make the PDF bytes."""
     # WeasyPrint is imported only here: a rebuild that finds everything up to
     # date never pays its half-second import.
-    from broadsheet.archive_pdf import (
+    from broadsheet.engine.fetcher import SafeURLFetcher
+    from broadsheet.engine.inspect import check_pages, image_resolutions
+    from broadsheet.engine.typeset import typeset, write_pdf
+    from broadsheet.pdf.archival import (
         attachments,
         finish_archive,
         metadata_fields,
         sources_of,
     )
-    from broadsheet.fetcher import SafeURLFetcher
-    from broadsheet.pagecheck import check_pages, image_resolutions
-    from broadsheet.print_finish import finish_for_print
-    from broadsheet.typeset import typeset, write_pdf
+    from broadsheet.pdf.printing import finish_for_print
 
     edition, timings = built.edition, built.timings
     fetcher = SafeURLFetcher(built.project.allowed_roots(built.layout.folder))
@@ -245,7 +245,7 @@ def low_resolution_warnings(built: BuiltEdition, found: list[tuple[str, float]])
 
 def check_print(built: BuiltEdition) -> None:
     """Preflight the print PDF as a print shop would: errors fail the build."""
-    from broadsheet.preflight import preflight
+    from broadsheet.pdf.preflight import preflight
 
     with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
         handle.write(built.pdf)

@@ -11,8 +11,8 @@ from pydantic import Field, StringConstraints
 from broadsheet.content.loader import validate
 from broadsheet.content.schema import StrictModel
 from broadsheet.content.yamlsource import SourceMap, parse_yaml, read_text
-from broadsheet.errors import ContentError, Diagnostic, LayoutError
-from broadsheet.settings import Settings
+from broadsheet.diagnostics import ContentError, Diagnostic, LayoutError
+from broadsheet.page.settings import Settings
 
 LAYOUT_FILE = "layout.yaml"
 Length = Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+)?(mm|cm|in|pt|px)$")]

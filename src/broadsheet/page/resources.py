@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from PIL import Image, ImageCms, UnidentifiedImageError
 
-from broadsheet.errors import Diagnostic
+from broadsheet.diagnostics import Diagnostic
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 RASTER_SUFFIXES = IMAGE_SUFFIXES - {".svg"}

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from broadsheet.content import Edition
 from broadsheet.content.yamlsource import SourceMap
-from broadsheet.errors import ContentError, Diagnostic
-from broadsheet.layouts import Layout, load_layout
-from broadsheet.settings import EffectiveSettings, Layer, Origin, Settings, cascade
+from broadsheet.diagnostics import ContentError, Diagnostic
+from broadsheet.page.layouts import Layout, load_layout
+from broadsheet.page.settings import EffectiveSettings, Layer, Origin, Settings, cascade
 
 
 def _layer(settings: Settings, source: SourceMap, prefix: tuple[str | int, ...]) -> Layer:

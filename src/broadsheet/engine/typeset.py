@@ -9,9 +9,9 @@ from pathlib import Path
 
 import weasyprint
 
-from broadsheet.cjk_lines import cjk_line_layout
-from broadsheet.errors import Diagnostic, ResourceError
-from broadsheet.fetcher import RefusedURL, SafeURLFetcher
+from broadsheet.diagnostics import Diagnostic, ResourceError
+from broadsheet.engine.fetcher import RefusedURL, SafeURLFetcher
+from broadsheet.engine.lines import cjk_line_layout
 
 
 class _Collect(logging.Handler):

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from broadsheet.content import Edition
 from broadsheet.content.yamlsource import SourceMap
-from broadsheet.errors import Diagnostic
-from broadsheet.markdown_blocks import make_parser
-from broadsheet.normalise import changes, normalise_text
+from broadsheet.diagnostics import Diagnostic
+from broadsheet.text.markdown import make_parser
+from broadsheet.text.normalise import changes, normalise_text
 
 SERIES_TEXT_FIELDS = ("title", "label", "slogan")
 INSTALLMENT_TEXT_FIELDS = (

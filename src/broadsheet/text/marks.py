@@ -20,7 +20,7 @@ import re
 
 from markupsafe import Markup, escape
 
-from broadsheet.normalise import HAN_RE
+from broadsheet.text.normalise import HAN_RE
 
 AUTOSPACE = "\u200b"
 AUTOSPACE_KEEP = "\ufeff"

@@ -18,7 +18,10 @@ from functools import cache
 from pathlib import Path
 
 from broadsheet import __version__
-from broadsheet.build import (
+from broadsheet.content import load_edition
+from broadsheet.diagnostics import BroadsheetError, ContentError, Diagnostic, display_path
+from broadsheet.output import write_atomically
+from broadsheet.pipeline import (
     BuiltEdition,
     installment_paths,
     output_paths,
@@ -26,9 +29,6 @@ from broadsheet.build import (
     render_html,
     typeset_edition,
 )
-from broadsheet.content import load_edition
-from broadsheet.errors import BroadsheetError, ContentError, Diagnostic, display_path
-from broadsheet.output import write_atomically
 
 RECORD_SUFFIX = ".build.json"
 

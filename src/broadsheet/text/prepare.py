@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from broadsheet.content import Edition
-from broadsheet.markdown_blocks import Block, ImageHook, render_inline_text, render_markdown
-from broadsheet.normalise import normalise_text
+from broadsheet.text.markdown import Block, ImageHook, render_inline_text, render_markdown
+from broadsheet.text.normalise import normalise_text
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pikepdf
 
-from broadsheet.print_finish import content_streams
+from broadsheet.pdf.printing import content_streams
 
 RGB_SPACES = {"/DeviceRGB", "/CalRGB", "/Lab"}
 

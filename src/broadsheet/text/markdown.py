@@ -10,8 +10,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup
 
-from broadsheet.normalise import joins_without_space
-from broadsheet.typography import typeset_text
+from broadsheet.text.marks import typeset_text
+from broadsheet.text.normalise import joins_without_space
 
 SECTION_LINE_SEPARATOR = " | "
 

@@ -15,16 +15,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from broadsheet import __version__
-from broadsheet.build import DEFAULT_VARIANT, check_installment
 from broadsheet.content import load_edition
 from broadsheet.content.placeholders import PLACEHOLDER
 from broadsheet.content.series_files import find_installment, new_installment
+from broadsheet.diagnostics import EXIT_CONTENT, BroadsheetError, display_path
 from broadsheet.doctor import harfbuzz_subset_installed, run_checks
-from broadsheet.errors import EXIT_CONTENT, BroadsheetError, display_path
-from broadsheet.jobs import Job, JobResult, parse_numbers, plan, run_jobs
-from broadsheet.lint import normalisation_notes
+from broadsheet.jobs.runner import Job, JobResult, parse_numbers, plan, run_jobs
+from broadsheet.page.variants import resolve_variant
+from broadsheet.pipeline import DEFAULT_VARIANT, check_installment
 from broadsheet.project import find_project
-from broadsheet.variants import resolve_variant
+from broadsheet.text.notes import normalisation_notes
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -251,7 +251,7 @@ def new(series: Path) -> None:
 )
 def preflight(pdfs: tuple[Path, ...]) -> None:
     """Check print PDFs: PDF/X and output intent, fonts, CMYK only, boxes, qpdf --check."""
-    from broadsheet.preflight import preflight as check_pdf
+    from broadsheet.pdf.preflight import preflight as check_pdf
 
     errors = 0
     for pdf in pdfs:
@@ -331,7 +331,7 @@ def archive_verify(dest: Path) -> None:
 @click.option("--to", "dest", required=True, type=click.Path(file_okay=False, path_type=Path))
 def extract(pdf: Path, dest: Path) -> None:
     """Write the sources attached to an archived PDF into DIR."""
-    from broadsheet.archive_pdf import extract_sources
+    from broadsheet.pdf.archival import extract_sources
 
     try:
         written = extract_sources(pdf, dest)
