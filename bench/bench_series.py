@@ -23,7 +23,8 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from conftest import make_project  # noqa: E402
 
-from broadsheet.jobs.runner import plan, run_jobs  # noqa: E402
+from broadsheet.jobs.plan import plan  # noqa: E402
+from broadsheet.jobs.runner import run_jobs  # noqa: E402
 
 FIXTURE = REPO / "tests" / "fixtures" / "series-demo"
 

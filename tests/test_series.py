@@ -17,7 +17,7 @@ from PIL import Image
 from test_cli import edit, snapshot
 
 from broadsheet.cli import main
-from broadsheet.jobs.runner import parse_numbers
+from broadsheet.jobs.plan import parse_numbers
 
 FIXTURE = Path(__file__).parent / "fixtures" / "series-demo"
 MM = 72 / 25.4

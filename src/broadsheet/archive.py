@@ -3,105 +3,84 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from markupsafe import escape
 
 from broadsheet import __version__
-from broadsheet.diagnostics import BroadsheetError, ContentError, Diagnostic, display_path
-from broadsheet.jobs.runner import font_file, plan
+from broadsheet.diagnostics import ContentError, Diagnostic
+from broadsheet.jobs.keys import engine_version, font_fingerprint
+from broadsheet.jobs.plan import Job, plan
+from broadsheet.jobs.runner import JobResult, load_failure_result, run_jobs
+from broadsheet.jobs.targets import THUMBNAIL_WIDTH, ArchiveTarget
 from broadsheet.output import write_atomically
-from broadsheet.pipeline import render_html, typeset_edition
 
 ARCHIVE_VARIANT = "archive"
 MANIFEST = "manifest.json"
 CATALOG = "index.html"
-THUMBNAIL_WIDTH = 360
 
 
 @dataclass
 class ArchiveReport:
-    archived: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    results: list[JobResult] = field(default_factory=list)
+
+    @property
+    def archived(self) -> list[str]:
+        return [_pdf(r) for r in self.results if r.status == "built"]
+
+    @property
+    def unchanged(self) -> list[str]:
+        return [_pdf(r) for r in self.results if r.status in ("unchanged", "skipped")]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for r in self.results for d in r.errors]
+
+
+def _pdf(result: JobResult) -> str:
+    return result.record["pdf"] if result.record else result.name
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def archive_series(series: Path, dest: Path, replace: bool = False) -> ArchiveReport:
-    """Build the archive variant of every installment into ``dest``.
+def archive_series(
+    series: Path,
+    dest: Path,
+    replace: bool = False,
+    workers: int = 1,
+    on_start: Callable[[Job], None] | None = None,
+    on_done: Callable[[JobResult], None] | None = None,
+) -> ArchiveReport:
+    """Build the archive variant of every installment into ``dest``, through the
+    job runner: an unchanged installment is not laid out again.
 
     An edition already archived with other bytes is refused unless ``replace``.
     """
-    report = ArchiveReport()
     jobs, failures = plan(series, variants=[ARCHIVE_VARIANT])
-    for failure in failures:
-        report.errors += failure.errors
     manifest = _read_manifest(dest)
-    editions = {e["pdf"]: e for e in manifest.get("editions", [])}
-    for job in jobs:
-        relative = f"{job.series_id}/{job.slug}.pdf"
-        try:
-            built = typeset_edition(render_html(job.installment, ARCHIVE_VARIANT))
-        except BroadsheetError as exc:
-            report.errors += [str(d) for d in exc.diagnostics]
-            continue
-        target = dest / relative
-        if target.exists():
-            if sha256(target.read_bytes()) == sha256(built.pdf):
-                report.unchanged.append(relative)
-            elif not replace:
-                report.errors.append(
-                    f"{display_path(target)}: archived already with other bytes "
-                    "(--replace to overwrite)"
-                )
-                continue
-        thumbnail = _thumbnail(built.pdf)
-        write_atomically({target: built.pdf, target.with_suffix(".png"): thumbnail})
-        if relative not in report.unchanged:
-            report.archived.append(relative)
-        item = built.edition.installment
-        editions[relative] = {
-            "pdf": relative,
-            "thumbnail": f"{job.series_id}/{job.slug}.png",
-            "series": built.edition.series.id,
-            "series_title": built.edition.series.title,
-            "number": item.number,
-            "label": built.edition.label,
-            "date": item.date.isoformat(),
-            "headline": item.headline,
-            "pages": built.pages,
-        }
+    editions = {e["pdf"]: e for e in manifest.get("editions", []) if isinstance(e, dict)}
+    target = ArchiveTarget(dest, replace, editions)
+    report = ArchiveReport([load_failure_result(f) for f in failures])
+    report.results += run_jobs(jobs, target, workers, on_start=on_start, on_done=on_done)
+    for result in report.results:
+        if result.record:
+            editions[result.record["pdf"]] = result.record
     _write_catalog_and_manifest(dest, sorted(editions.values(), key=lambda e: e["pdf"]))
     return report
 
 
-def _thumbnail(pdf: bytes) -> bytes:
-    import io
-
-    import pypdfium2
-
-    document = pypdfium2.PdfDocument(pdf)
+def _read_manifest(dest: Path) -> dict[str, Any]:
     try:
-        page = document[0]
-        image = page.render(scale=THUMBNAIL_WIDTH / page.get_width()).to_pil().convert("RGB")
-    finally:
-        document.close()
-    out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)
-    return out.getvalue()
-
-
-def _read_manifest(dest: Path) -> dict:
-    try:
-        return json.loads((dest / MANIFEST).read_text(encoding="utf-8"))
+        manifest = json.loads((dest / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return manifest if isinstance(manifest, dict) else {}
 
 
 def _write_catalog_and_manifest(dest: Path, editions: list[dict]) -> None:
@@ -131,9 +110,10 @@ def _write_catalog_and_manifest(dest: Path, editions: list[dict]) -> None:
     manifest = {
         "generator": {
             "broadsheet": __version__,
-            "weasyprint": importlib.metadata.version("weasyprint"),
+            "weasyprint": engine_version(),
             "fonts": {
-                f: font_file(f) for f in ("Noto Serif CJK SC", "Noto Sans CJK SC", "LXGW WenKai")
+                f: font_fingerprint(f)
+                for f in ("Noto Serif CJK SC", "Noto Sans CJK SC", "LXGW WenKai")
             },
         },
         "editions": editions,

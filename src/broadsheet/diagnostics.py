@@ -4,21 +4,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
 EXIT_OK = 0
 EXIT_CONTENT = 1  # content, layout or build error
 EXIT_USAGE = 2  # bad command line (click's own code for usage errors)
+EXIT_INTERNAL = 3  # a bug in broadsheet: said in one line, the traceback with -v
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
+
+Level = Literal["error", "warning", "note"]
 
 
 @dataclass(frozen=True)
 class Diagnostic:
-    """One finding about an input file: where it is and what is wrong."""
+    """One finding about an input file: where it is and what is wrong.
+
+    ``level`` says what it does to a run: an error fails it, a warning fails it
+    only under ``--strict``, a note (what normalisation changes) never does.
+    ``subject`` names the output concerned (``series/02/print``) where the
+    finding belongs to one variant rather than to the file.
+    """
 
     path: Path | str | None
     message: str
     line: int | None = None
     field: str | None = None
     column: int | None = None
+    level: Level = "error"
+    subject: str | None = None
 
     def location(self) -> str:
         if self.path is None:
@@ -33,6 +46,22 @@ class Diagnostic:
     def __str__(self) -> str:
         parts = [p for p in (self.location(), self.field) if p]
         return ": ".join([*parts, self.message])
+
+    def as_json(self) -> dict[str, Any]:
+        path = None if self.path is None else str(display_path(self.path))
+        return {
+            "level": self.level,
+            "path": path,
+            "line": self.line,
+            "column": self.column,
+            "field": self.field,
+            "subject": self.subject,
+            "message": self.message,
+        }
+
+
+def warning(path: Path | str | None, message: str, **where: Any) -> Diagnostic:
+    return Diagnostic(path, message, level="warning", **where)
 
 
 def display_path(path: Path | str) -> Path | str:

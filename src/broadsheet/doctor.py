@@ -11,6 +11,7 @@ from pathlib import Path
 
 from broadsheet.content.loader import validate
 from broadsheet.content.yamlsource import parse_yaml, read_text
+from broadsheet.engine import harfbuzz_subset_available, versions
 from broadsheet.page.layouts import LAYOUT_FILE, LayoutConfig
 
 FONT_PACKAGES = {
@@ -26,13 +27,6 @@ class Check:
     ok: bool
     detail: str
     fix: str | None = None
-
-
-def harfbuzz_subset_available() -> bool:
-    """Whether WeasyPrint found HarfBuzz's subsetter (it falls back to fontTools)."""
-    from weasyprint.text import ffi
-
-    return getattr(ffi, "harfbuzz_subset", None) is not None
 
 
 def harfbuzz_subset_installed() -> bool:
@@ -64,20 +58,17 @@ def layout_fonts(layouts_dir: Path) -> dict[str, list[str]]:
 
 
 def run_checks(layouts_dir: Path) -> list[Check]:
-    import weasyprint
-    from weasyprint.text.ffi import pango
-
+    engine = versions()
     checks = [
         Check("Python", True, platform.python_version()),
-        Check("WeasyPrint", True, weasyprint.__version__),
+        Check("WeasyPrint", True, engine["weasyprint"]),
     ]
-    pango_version = pango.pango_version()
-    major, minor = pango_version // 10000, pango_version // 100 % 100
+    pango_version = int(engine["pango_number"])
     checks.append(
         Check(
             "Pango",
             pango_version >= 14400,
-            f"{major}.{minor}.{pango_version % 100}",
+            engine["pango"],
             None if pango_version >= 14400 else "apt-get install libpango-1.0-0 libpangoft2-1.0-0",
         )
     )

@@ -3,29 +3,25 @@
 from __future__ import annotations
 
 import hashlib
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from broadsheet.content import Edition, load_edition, series_installments
-from broadsheet.content.loader import SERIES_FILE
-from broadsheet.diagnostics import ContentError, Diagnostic, PrintError, display_path
+from broadsheet.content import Edition, load_edition
+from broadsheet.diagnostics import ContentError, Diagnostic, warning
 from broadsheet.output import write_atomically
 from broadsheet.page.layouts import Layout
-from broadsheet.page.render import PageContext, render_page
+from broadsheet.page.render import page_context, render_page
 from broadsheet.page.resources import ResourceResolver
 from broadsheet.page.settings import EffectiveSettings
 from broadsheet.page.variants import resolve_variant
+from broadsheet.pdf import CMYK_PROFILE, EditionFacts, PdfFlavour, finish, flavour
 from broadsheet.project import Project, find_project
 from broadsheet.text.prepare import prepare_text
 
 DEFAULT_VARIANT = "print"
-# The press profile print variants convert images to; the same file the layout's
-# cmyk.css declares as the PDF/X output intent (ghostscript's, libgs-common).
-CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
 
 
 @dataclass
@@ -53,33 +49,28 @@ class BuiltEdition:
     html: str
     images: list[Path] = field(default_factory=list)
     image_sources: dict[str, Path] = field(default_factory=dict)
+    notes: list[Diagnostic] = field(default_factory=list)
     pdf: bytes = b""
     pages: int = 0
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
     timings: Timings = field(default_factory=Timings)
     written: list[Path] = field(default_factory=list)
 
     def output_paths(self, outdir: Path) -> tuple[Path, Path]:
         return output_paths(outdir, self.edition.series.id, self.edition.slug, self.variant)
 
+    @property
+    def name(self) -> str:
+        return f"{self.edition.series.id}/{self.edition.slug}/{self.variant}"
+
+    @property
+    def flavour(self) -> PdfFlavour | None:
+        return flavour(self.settings.pdf_variant)
+
 
 def output_paths(outdir: Path, series_id: str, slug: str, variant: str) -> tuple[Path, Path]:
     folder = outdir / series_id / slug
     return folder / f"{variant}.html", folder / f"{variant}.pdf"
-
-
-def installment_paths(path: Path) -> list[Path]:
-    """A series folder means all its installments; a file means itself."""
-    if path.is_dir():
-        if not (path / SERIES_FILE).is_file():
-            raise ContentError(Diagnostic(path, f"not a series folder: no {SERIES_FILE}"))
-        found = series_installments(path)
-        if not found:
-            raise ContentError(Diagnostic(path, "no installment files (*.md) in this series"))
-        return found
-    if not path.is_file():
-        raise ContentError(Diagnostic(path, "no such file or folder"))
-    return [path]
 
 
 def render_html(
@@ -107,6 +98,7 @@ def render_html(
                     "stylesheets",
                 )
             )
+    kind = flavour(settings.pdf_variant)
     with timings.stage("text"):
         resolver = ResourceResolver(
             installment_path.parent,
@@ -114,37 +106,22 @@ def render_html(
             installment_path,
             image_dpi=settings.image_dpi,
             page_width=page.width,
-            cmyk_profile=CMYK_PROFILE if settings.pdf_variant else None,
+            cmyk_profile=CMYK_PROFILE if kind and kind.cmyk_images else None,
+            inline=bool(kind and kind.inline_images),
         )
         text = prepare_text(edition, resolver.image)
-        ad = edition.installment.advertisement
-        ad_image = None
-        if ad and ad.image:
-            line = edition.installment_source.line_of(("advertisement", "image"))
-            ad_image = resolver.image(ad.image, line, "advertisement.image")
         if resolver.problems:
             raise ContentError(resolver.problems)
     with timings.stage("html"):
-        hidden = set(settings.hide)
-        context = PageContext(
+        context = page_context(
+            text.values,
+            settings.hide,
             series=edition.series,
             installment=edition.installment,
             variant=variant,
             settings=settings,
-            label=edition.label,
-            series_title=text.series_title,
-            slogan=None if "banner" in hidden else edition.series.slogan,
-            show_masthead="masthead" not in hidden,
             page=page,
             page_format=settings.page_format,
-            headline=text.headline,
-            subhead=text.subhead,
-            standfirst=None if "standfirst" in hidden else text.standfirst,
-            editors_note=[] if "editors_note" in hidden else text.editors_note,
-            pull_quote=None if "pull_quote" in hidden else text.pull_quote,
-            advertisement=None if "advertisement" in hidden else ad,
-            advertisement_image=None if "advertisement" in hidden else ad_image,
-            blocks=text.blocks,
             stylesheets=[p.resolve().as_uri() for p in stylesheets],
         )
         html = render_page(layout, context)
@@ -157,64 +134,47 @@ def render_html(
         html,
         resolver.used,
         resolver.sources,
+        notes=text.notes,
         timings=timings,
     )
 
 
 def typeset_edition(built: BuiltEdition) -> BuiltEdition:
     """Lay out the HTML, check the laid-out pages, and make the PDF bytes."""
-    # WeasyPrint is imported only here: a rebuild that finds everything up to
-    # date never pays its half-second import.
-    from broadsheet.engine.fetcher import SafeURLFetcher
-    from broadsheet.engine.inspect import check_pages, image_resolutions
-    from broadsheet.engine.typeset import typeset, write_pdf
-    from broadsheet.pdf.archival import (
-        attachments,
-        finish_archive,
-        metadata_fields,
-        sources_of,
-    )
-    from broadsheet.pdf.printing import finish_for_print
+    # The engine and the PDF libraries are imported only here: a rebuild that
+    # finds everything up to date never pays their half-second import.
+    from broadsheet import engine
+    from broadsheet.pdf.archival import attachments, metadata_fields, sources_of
 
     edition, timings = built.edition, built.timings
-    fetcher = SafeURLFetcher(built.project.allowed_roots(built.layout.folder))
-    base = edition.installment_path.parent
+    source = edition.installment_path
+    roots = built.project.allowed_roots(built.layout.folder)
+    kind = built.flavour
     with timings.stage("layout"):
-        document = typeset(built.html, base, fetcher, edition.installment_path, built.warnings)
+        laid_out = engine.lay_out(built.html, source.parent, roots, source, built.warnings)
     with timings.stage("inspect"):
-        check_pages(
-            document,
-            built.settings.max_pages,
-            built.settings.article_may_continue,
-            edition.installment_path,
-        )
-        built.pages = len(document.pages)
-        if built.settings.pdf_variant:
-            built.warnings += low_resolution_warnings(built, image_resolutions(document))
-    variant = built.settings.pdf_variant
+        laid_out.check_fit(built.settings.max_pages, built.settings.article_may_continue)
+        built.pages = laid_out.page_count
+        if kind and kind.min_image_ppi:
+            built.warnings += low_resolution_warnings(
+                built, laid_out.image_resolutions(), kind.min_image_ppi
+            )
     date = edition.installment.date
     files = []
     if built.settings.embed_sources:
-        files = [edition.installment_path, edition.series_path, *built.images]
+        files = [source, edition.series_path, *built.images]
     with timings.stage("pdf"):
-        sources = sources_of(edition.installment_path.parent, files)
+        sources = sources_of(source.parent, files)
         portable = portable_html(built).encode()
         identifier = hashlib.md5(portable, usedforsecurity=False).hexdigest().encode()
-        built.pdf = write_pdf(
-            document,
-            fetcher,
-            edition.installment_path,
-            variant,
-            attachments(sources, date),
-            identifier,
+        built.pdf = laid_out.write_pdf(
+            built.settings.pdf_variant, attachments(sources, date), identifier
         )
-    if variant and variant.startswith("pdf/x"):
-        with timings.stage("preflight"):
-            built.pdf = finish_for_print(built.pdf)
-            check_print(built)
-    elif variant and variant.startswith("pdf/a"):
-        with timings.stage("pdf"):
-            built.pdf = finish_archive(built.pdf, metadata_fields(built), date)
+    if kind:
+        facts = EditionFacts(f"{built.name}.pdf", source, date, metadata_fields(built))
+        with timings.stage("preflight" if kind.purpose == "print" else "pdf"):
+            built.pdf, found = finish(kind, built.pdf, facts)
+        built.warnings += found
     return built
 
 
@@ -228,39 +188,15 @@ def portable_html(built: BuiltEdition) -> str:
     return html
 
 
-MIN_PRINT_PPI = 240
-
-
-def low_resolution_warnings(built: BuiltEdition, found: list[tuple[str, float]]) -> list[str]:
-    """Images set at under 240 ppi on a print page, by file."""
-    warnings = []
-    for src, ppi in found:
-        path = built.image_sources.get(src)
-        if path is not None and ppi < MIN_PRINT_PPI:
-            warnings.append(
-                f"{display_path(path)}: {ppi:.0f} ppi on the page, under {MIN_PRINT_PPI} for print"
-            )
-    return warnings
-
-
-def check_print(built: BuiltEdition) -> None:
-    """Preflight the print PDF as a print shop would: errors fail the build."""
-    from broadsheet.pdf.preflight import preflight
-
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
-        handle.write(built.pdf)
-        handle.flush()
-        findings = preflight(Path(handle.name))
-    name = f"{built.edition.series.id}/{built.edition.slug}/{built.variant}.pdf"
-    errors = [f for f in findings if f.level == "error"]
-    built.warnings += [f"preflight {name}: {f.message}" for f in findings if f.level != "error"]
-    if errors:
-        raise PrintError(
-            [
-                Diagnostic(built.edition.installment_path, f"preflight {name}: {f.message}")
-                for f in errors
-            ]
-        )
+def low_resolution_warnings(
+    built: BuiltEdition, found: list[tuple[str, float]], min_ppi: int
+) -> list[Diagnostic]:
+    """Images set at under ``min_ppi`` on the page, by file."""
+    return [
+        warning(path, f"{ppi:.0f} ppi on the page, under {min_ppi} for print")
+        for src, ppi in found
+        if (path := built.image_sources.get(src)) is not None and ppi < min_ppi
+    ]
 
 
 def build_installment(

@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
-# The layouts that ship with broadsheet, used when the content lives outside a
-# project folder of its own (a checkout installed in editable mode has them here).
-BUNDLED_ROOT = Path(__file__).resolve().parents[2]
-SYSTEM_ICC = Path("/usr/share/color/icc")
+from broadsheet.pdf import CMYK_PROFILE
+
+
+def bundled_root() -> Path:
+    """Where the layouts that ship with broadsheet lie: the checkout (an editable
+    install), else the install's data folder (``pip install .`` puts them in
+    ``<prefix>/share/broadsheet``, see pyproject.toml)."""
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "layouts").is_dir():
+        return checkout
+    schemes = [sysconfig.get_default_scheme(), sysconfig.get_preferred_scheme("user")]
+    for scheme in schemes:
+        candidate = Path(sysconfig.get_path("data", scheme)) / "share" / "broadsheet"
+        if (candidate / "layouts").is_dir():
+            return candidate
+    return checkout
+
+
+# Used when the content lives outside a project folder of its own.
+BUNDLED_ROOT = bundled_root()
+# Colour profiles a layout may name as its output intent (/usr/share/color/icc).
+SYSTEM_ICC = CMYK_PROFILE.parents[1]
 
 
 @dataclass(frozen=True)

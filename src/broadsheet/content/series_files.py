@@ -23,6 +23,20 @@ editors_note: |
 """
 
 
+def installment_paths(path: Path) -> list[Path]:
+    """A series folder means all its installments; a file means itself."""
+    if path.is_dir():
+        if not (path / SERIES_FILE).is_file():
+            raise ContentError(Diagnostic(path, f"not a series folder: no {SERIES_FILE}"))
+        found = series_installments(path)
+        if not found:
+            raise ContentError(Diagnostic(path, "no installment files (*.md) in this series"))
+        return found
+    if not path.is_file():
+        raise ContentError(Diagnostic(path, "no such file or folder"))
+    return [path]
+
+
 def find_installment(path: Path, number: int | None) -> Path:
     """An installment file, or the installment ``number`` of a series folder."""
     if path.is_file():

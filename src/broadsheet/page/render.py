@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,39 +12,28 @@ from markupsafe import Markup
 
 from broadsheet import __version__
 from broadsheet.diagnostics import Diagnostic, LayoutError
-from broadsheet.page.layouts import Layout, PageFormat
-from broadsheet.text.markdown import Block
+from broadsheet.page.blocks import PAGE_BLOCKS, part
+from broadsheet.page.layouts import Layout
 from broadsheet.text.marks import INVISIBLE
 
 
-@dataclass(frozen=True)
-class PageContext:
-    """Everything a layout's templates may use; a missing name is an error."""
+def page_context(
+    texts: dict[str, Any], hidden: set[str] | list[str], **page: Any
+) -> dict[str, Any]:
+    """Everything a layout's templates may use; a missing name is an error.
 
-    series: Any
-    installment: Any
-    variant: str
-    settings: Any
-    label: str
-    series_title: Markup
-    slogan: str | None
-    show_masthead: bool
-    page: PageFormat
-    page_format: str
-    headline: Markup
-    subhead: Markup | None
-    standfirst: Markup | None
-    editors_note: list[Markup]
-    pull_quote: Markup | None
-    advertisement: Any
-    advertisement_image: str | None
-    blocks: list[Block]
-    stylesheets: list[str]
-
-    def as_dict(self) -> dict[str, Any]:
-        data = dict(self.__dict__)
-        data["generator"] = f"broadsheet {__version__}"
-        return data
+    One entry per text of the table of page blocks (empty when its block is
+    hidden), ``shown`` (block name → bool) and the page's own values (series,
+    installment, variant, settings, page, page_format, stylesheets, …).
+    """
+    context = dict(page)
+    shown = {block.name: block.name not in hidden for block in PAGE_BLOCKS}
+    for block in PAGE_BLOCKS:
+        for text in block.texts:
+            context[text.name] = texts[text.name] if shown[block.name] else text.empty
+    context["shown"] = shown
+    context["generator"] = f"broadsheet {__version__}"
+    return context
 
 
 def css_string(value: object) -> Markup:
@@ -82,15 +70,16 @@ def _environment(folder: Path) -> jinja2.Environment:
     )
     env.filters["css_string"] = css_string
     env.filters["plain"] = plain
+    env.globals["part"] = part
     return env
 
 
-def render_page(layout: Layout, context: PageContext) -> str:
+def render_page(layout: Layout, context: dict[str, Any]) -> str:
     """Render the layout's page template; template errors name template and line."""
     env = make_environment(layout)
     try:
         template = env.get_template(layout.config.template)
-        html = template.render(context.as_dict())
+        html = template.render(context)
     except jinja2.TemplateSyntaxError as exc:
         path = Path(exc.filename) if exc.filename else layout.folder / (exc.name or "?")
         raise LayoutError(Diagnostic(path, f"template syntax: {exc.message}", exc.lineno)) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import functools
 import io
+import mimetypes
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,9 @@ class ResourceResolver:
     image_dpi: int | None = None
     page_width: str | None = None
     cmyk_profile: Path | None = None
+    # Archives: the file's own bytes inline, so the PDF does not depend on where
+    # the project lies (WeasyPrint names an image after its URL).
+    inline: bool = False
     problems: list[Diagnostic] = field(default_factory=list)
     used: list[Path] = field(default_factory=list)
     sources: dict[str, Path] = field(default_factory=dict)  # URL on the page → file
@@ -73,6 +77,9 @@ class ResourceResolver:
             except (UnidentifiedImageError, OSError, ImageCms.PyCMSError) as exc:
                 self._problem(f"image '{src}' cannot be prepared: {exc}", line, field_name)
                 return "about:invalid"
+        elif self.inline:
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            url = f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
         else:
             url = path.as_uri()
         self.sources[url] = path

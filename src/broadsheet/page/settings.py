@@ -9,10 +9,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from broadsheet.diagnostics import display_path
+from broadsheet.page.blocks import HIDEABLE
+from broadsheet.pdf import VARIANTS
 
-BlockName = Literal[
-    "banner", "masthead", "standfirst", "editors_note", "pull_quote", "advertisement"
-]
+# Both read from their tables: a new hideable block or PDF flavour needs no edit here.
+BlockName = Literal[HIDEABLE]  # type: ignore[valid-type]
+PdfVariant = Literal[tuple(VARIANTS)]  # type: ignore[valid-type]
 
 
 class Settings(BaseModel):
@@ -37,7 +39,7 @@ class Settings(BaseModel):
         default=None, description="series title and installment label atop every page"
     )
     page_numbers: bool | None = Field(default=None, description="第 N 页 共 M 页 at the foot")
-    pdf_variant: Literal["pdf/x-4", "pdf/x-1a", "pdf/a-3b", "pdf/a-3u"] | None = Field(
+    pdf_variant: PdfVariant | None = Field(
         default=None,
         description="PDF/X for print (with a CMYK output intent), PDF/A-3 for the archive",
     )
@@ -86,10 +88,11 @@ class EffectiveSettings:
     origins: dict[str, Origin]
 
     def __getattr__(self, name: str) -> Any:
-        try:
-            return self.values[name]
-        except KeyError:
-            raise AttributeError(name) from None
+        # Only settings: dunder lookups (pickling a job for a worker) must not recurse.
+        values = self.__dict__.get("values")
+        if values is None or name.startswith("__") or name not in values:
+            raise AttributeError(name)
+        return values[name]
 
     def describe(self) -> list[tuple[str, Any, Origin]]:
         return [(name, self.values[name], self.origins[name]) for name in Settings.model_fields]

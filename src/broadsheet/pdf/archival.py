@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
-import weasyprint
 
 from broadsheet import __version__
+from broadsheet.engine import attachment
 from broadsheet.pdf.printing import content_document_id, save_deterministic
 
 
@@ -39,17 +39,11 @@ def sources_of(series_folder: Path, files: list[Path]) -> list[Source]:
     return sorted(sources, key=lambda s: s.name)
 
 
-def attachments(sources: list[Source], date: dt.date) -> list[weasyprint.Attachment]:
+def attachments(sources: list[Source], date: dt.date) -> list:
+    """The sources as the engine's attachments, dated by the edition."""
     when = edition_time(date)
     return [
-        weasyprint.Attachment(
-            file_obj=io.BytesIO(source.data),
-            name=source.name,
-            description=f"source of this edition: {source.name}",
-            created=when,
-            modified=when,
-            relationship="Source",
-        )
+        attachment(source.name, source.data, f"source of this edition: {source.name}", when)
         for source in sources
     ]
 

@@ -62,21 +62,34 @@ _PARSER = make_parser()
 
 
 TextHook = Callable[[str], str]
+# A text hook told the file line on which the text starts (for notes).
+LineTextHook = Callable[[str, int], str]
 ImageHook = Callable[[str, int], str]
+
+
+def _with_lines(text_hook: TextHook | LineTextHook | None, lines: bool) -> LineTextHook | None:
+    if text_hook is None or lines:
+        return text_hook  # type: ignore[return-value]
+    plain_hook: TextHook = text_hook  # type: ignore[assignment]
+    return lambda text, line: plain_hook(text)
 
 
 def render_markdown(
     source: str,
     first_line: int = 1,
-    text_hook: TextHook | None = None,
+    text_hook: TextHook | LineTextHook | None = None,
     image_hook: ImageHook | None = None,
+    hook_takes_line: bool = False,
 ) -> RenderedMarkdown:
     """Parse Markdown and render each top-level block separately.
 
     ``first_line`` is the file line on which ``source`` starts; ``text_hook``
-    (the normalisation stage) is applied to every text run before rendering;
-    ``image_hook(src, line)`` checks an image and returns the URL to use.
+    (the normalisation stage) is applied to every text run before rendering,
+    image alt texts included (with ``hook_takes_line``, it is also given the
+    file line the run starts on); ``image_hook(src, line)`` checks an image
+    and returns the URL to use.
     """
+    text_hook = _with_lines(text_hook, hook_takes_line)
     tokens = _PARSER.parse(source)
     out = RenderedMarkdown()
     index = 0
@@ -105,12 +118,17 @@ def render_markdown(
     return out
 
 
-def render_inline_text(text: str, text_hook: TextHook | None = None) -> Markup:
+def render_inline_text(
+    text: str,
+    text_hook: TextHook | LineTextHook | None = None,
+    first_line: int = 1,
+    hook_takes_line: bool = False,
+) -> Markup:
     """Render a short Markdown text (a front matter field) as inline HTML."""
     tokens = _PARSER.parseInline(text)
     if not tokens:
         return Markup("")
-    _prepare_inline(tokens[0], 1, text_hook, None, [])
+    _prepare_inline(tokens[0], first_line, _with_lines(text_hook, hook_takes_line), None, [])
     return _render_inline(tokens[0].children or [])
 
 
@@ -127,7 +145,7 @@ def _block_end(tokens: list[Token], start: int) -> int:
 def _prepare_inline(
     inline: Token,
     line: int,
-    text_hook: TextHook | None,
+    text_hook: LineTextHook | None,
     image_hook: ImageHook | None,
     images: list[ImageRef],
 ) -> None:
@@ -136,7 +154,7 @@ def _prepare_inline(
     if texts:
         texts[-1].meta["paragraph_end"] = True
     if text_hook:
-        _normalise_runs(children, text_hook)
+        _normalise_runs(children, text_hook, line)
     for position, child in enumerate(children):
         if child.type == "softbreak":
             before = children[position - 1].content if position else ""
@@ -157,20 +175,30 @@ def _prepare_inline(
                 child.attrSet("src", image_hook(src, line))
 
 
-def _normalise_runs(children: list[Token], text_hook: TextHook) -> None:
+def _normalise_runs(children: list[Token], text_hook: LineTextHook, line: int) -> None:
     """Normalise each run of text and soft breaks as one text, so that a pair of
-    quotes or brackets split by a source line break still pairs up."""
+    quotes or brackets split by a source line break still pairs up. An image's
+    alt text (its caption) is normalised like any other text."""
     run: list[Token] = []
+    run_line = line
     for child in [*children, None]:
         if child is not None and child.type in ("text", "softbreak"):
+            if not run:
+                run_line = line
             run.append(child)
+            line += child.type == "softbreak"
             continue
         texts = [t for t in run if t.type == "text"]
         if texts:
             joined = "\n".join(t.content for t in _text_lines(run))
-            for token, part in zip(_text_lines(run), text_hook(joined).split("\n"), strict=True):
+            normalised = text_hook(joined, run_line).split("\n")
+            for token, part in zip(_text_lines(run), normalised, strict=True):
                 token.content = part
         run = []
+        if child is not None and child.type == "hardbreak":
+            line += 1
+        if child is not None and child.type == "image" and child.children:
+            _normalise_runs(child.children, text_hook, line)
 
 
 def _text_lines(run: list[Token]) -> list[Token]:

@@ -1,74 +1,55 @@
-"""What the text stage would change in the sources, as path:line:col notes."""
+"""What normalisation changes, as path:line:col notes, recorded while the build normalises.
+
+The notes `check` prints are taken from the very calls that make the build's
+text, so a change `check` announces is a change the PDF carries, and the
+reverse.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from broadsheet.content import Edition
-from broadsheet.content.yamlsource import SourceMap
 from broadsheet.diagnostics import Diagnostic
-from broadsheet.text.markdown import make_parser
 from broadsheet.text.normalise import changes, normalise_text
 
-SERIES_TEXT_FIELDS = ("title", "label", "slogan")
-INSTALLMENT_TEXT_FIELDS = (
-    ("headline",),
-    ("subhead",),
-    ("standfirst",),
-    ("editors_note",),
-    ("pull_quote",),
-    ("advertisement", "text"),
-)
+
+class NoteTaker:
+    """Normalises texts as the build does and locates each change in its file."""
+
+    def __init__(self) -> None:
+        self.notes: list[Diagnostic] = []
+        self._lines: dict[Path, list[str]] = {}
+
+    def normaliser(self, path: Path, field: str) -> Callable[[str, int], str]:
+        """``hook(text, line)``: ``text`` normalised; its changes noted from ``line`` on."""
+
+        def hook(text: str, line: int) -> str:
+            new = normalise_text(text)
+            if new != text:
+                self.notes += _locate(path, self._file_lines(path), text, new, line - 1, field)
+            return new
+
+        return hook
+
+    def _file_lines(self, path: Path) -> list[str]:
+        if path not in self._lines:
+            self._lines[path] = path.read_text(encoding="utf-8").splitlines()
+        return self._lines[path]
 
 
-def normalisation_notes(edition: Edition) -> list[Diagnostic]:
-    """Every edit normalisation makes at build time, located in its source file."""
-    notes: list[Diagnostic] = []
-    series_lines = edition.series_path.read_text(encoding="utf-8").splitlines()
-    for name in SERIES_TEXT_FIELDS:
-        value = getattr(edition.series, name)
-        notes += _field_notes(
-            edition.series_path, series_lines, edition.series_source, (name,), value
-        )
-    path = edition.installment_path
-    lines = path.read_text(encoding="utf-8").splitlines()
-    item = edition.installment
-    for loc in INSTALLMENT_TEXT_FIELDS:
-        value = item
-        for part in loc:
-            value = getattr(value, part, None) if value is not None else None
-        notes += _field_notes(path, lines, edition.installment_source, loc, value)
-    notes += _body_notes(path, lines, edition.body, edition.body_first_line)
-    return notes
-
-
-def _field_notes(
-    path: Path, lines: list[str], source: SourceMap, loc: tuple[str, ...], value: object
+def _locate(
+    path: Path, lines: list[str], text: str, new: str, start: int, field: str
 ) -> list[Diagnostic]:
-    if not isinstance(value, str) or not value:
-        return []
-    start = source.line_of(loc) - 1
-    return _locate(path, lines, value, start, ".".join(loc))
-
-
-def _body_notes(path: Path, lines: list[str], body: str, first_line: int) -> list[Diagnostic]:
-    notes = []
-    for token in make_parser().parse(body):
-        if token.type == "inline" and token.map:
-            start = first_line - 1 + token.map[0]
-            notes += _locate(path, lines, token.content, start, "body")
-    return notes
-
-
-def _locate(path: Path, lines: list[str], text: str, start: int, field: str) -> list[Diagnostic]:
-    """Normalise ``text`` as the build does and place each change in the file.
+    """Place each change between ``text`` and ``new`` in the file.
 
     Each line of ``text`` is looked up in the file from ``start`` on; a line
-    not found as written (a folded YAML scalar) places no notes.
+    not found as written (a folded YAML scalar) is placed at the field's line.
     """
+    parts = text.split("\n")
     places: list[tuple[int, int] | None] = []
     position = start
-    for part in text.split("\n"):
+    for part in parts:
         place = None
         if part.strip():
             for index in range(position, len(lines)):
@@ -78,23 +59,26 @@ def _locate(path: Path, lines: list[str], text: str, start: int, field: str) -> 
                     break
         places.append(place)
     starts = [0]
-    for part in text.split("\n"):
+    for part in parts:
         starts.append(starts[-1] + len(part) + 1)
     notes = []
-    for change in changes(text, normalise_text(text)):
+    for change in changes(text, new):
         offset = change.column - 1
         line_index = max(i for i, s in enumerate(starts[:-1]) if s <= offset)
         place = places[line_index]
         if place is None:
-            continue
-        line, column = place
+            line, column = start + 1, None
+        else:
+            line = place[0] + 1
+            column = place[1] + offset - starts[line_index] + 1
         notes.append(
             Diagnostic(
                 path,
                 f"{change.old!r} → {change.new!r}",
-                line=line + 1,
+                line=line,
                 field=field,
-                column=column + offset - starts[line_index] + 1,
+                column=column,
+                level="note",
             )
         )
     return notes
