@@ -1,0 +1,95 @@
+"""Report the engine, libraries and fonts a build needs, with install commands."""
+
+from __future__ import annotations
+
+import ctypes.util
+import platform
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from broadsheet.content.loader import validate
+from broadsheet.content.yamlsource import parse_yaml, read_text
+from broadsheet.engine import harfbuzz_subset_available, versions
+from broadsheet.page.layouts import LAYOUT_FILE, LayoutConfig
+
+FONT_PACKAGES = {
+    "Noto Serif CJK SC": "fonts-noto-cjk",
+    "Noto Sans CJK SC": "fonts-noto-cjk",
+    "LXGW WenKai": "fonts-lxgw-wenkai",
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str | None = None
+
+
+def harfbuzz_subset_installed() -> bool:
+    """The same question without importing WeasyPrint: is the library on the system?"""
+    return ctypes.util.find_library("harfbuzz-subset") is not None
+
+
+def font_installed(family: str) -> bool:
+    """Whether fontconfig knows a font whose family is exactly ``family``."""
+    if shutil.which("fc-list") is None:
+        return False
+    listing = subprocess.run(
+        ["fc-list", f":family={family}", "family"], capture_output=True, text=True, check=False
+    ).stdout
+    return any(family in line.split(",") for line in listing.splitlines())
+
+
+def layout_fonts(layouts_dir: Path) -> dict[str, list[str]]:
+    """Font family → the layouts that ask for it."""
+    needed: dict[str, list[str]] = {}
+    for config_path in sorted(layouts_dir.glob(f"*/{LAYOUT_FILE}")):
+        try:
+            config = validate(LayoutConfig, parse_yaml(read_text(config_path), config_path))
+        except Exception:  # a broken layout is `check`'s business, not doctor's
+            continue
+        for family in config.fonts:
+            needed.setdefault(family, []).append(config_path.parent.name)
+    return needed
+
+
+def run_checks(layouts_dir: Path) -> list[Check]:
+    engine = versions()
+    checks = [
+        Check("Python", True, platform.python_version()),
+        Check("WeasyPrint", True, engine["weasyprint"]),
+    ]
+    pango_version = int(engine["pango_number"])
+    checks.append(
+        Check(
+            "Pango",
+            pango_version >= 14400,
+            engine["pango"],
+            None if pango_version >= 14400 else "apt-get install libpango-1.0-0 libpangoft2-1.0-0",
+        )
+    )
+    subset = harfbuzz_subset_available()
+    checks.append(
+        Check(
+            "HarfBuzz subset",
+            subset,
+            "found" if subset else "missing: font subsetting falls back to fontTools, ~40x slower",
+            None if subset else "apt-get install libharfbuzz-subset0",
+        )
+    )
+    for family, layouts in sorted(layout_fonts(layouts_dir).items()):
+        ok = font_installed(family)
+        package = FONT_PACKAGES.get(family, "a package that provides it")
+        checks.append(
+            Check(
+                f"font {family}",
+                ok,
+                f"{'installed' if ok else 'missing'} (used by {', '.join(layouts)})",
+                None if ok else f"apt-get install {package}",
+            )
+        )
+    return checks

@@ -1,0 +1,53 @@
+"""The engine stage: everything that touches WeasyPrint, behind a small interface.
+
+``lay_out(html, …)`` gives a ``LaidOut`` document: ``check_fit``,
+``image_resolutions``, ``write_pdf``. ``versions()`` and
+``harfbuzz_subset_available()`` report the engine for `doctor`. The modules
+below (the line-layout seam in ``lines``, page inspection in ``inspect``) are
+the only ones in broadsheet that import WeasyPrint's internals; they are
+imported on first use, so commands that build nothing never load WeasyPrint.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from broadsheet.diagnostics import Diagnostic
+    from broadsheet.engine.typeset import Attachment, LaidOut
+
+
+def lay_out(
+    html: str, base_url: Path, roots: list[Path], blame: Path, warnings: list[Diagnostic]
+) -> LaidOut:
+    from broadsheet.engine.typeset import lay_out as _lay_out
+
+    return _lay_out(html, base_url, roots, blame, warnings)
+
+
+def attachment(name: str, data: bytes, description: str, when: Any) -> Attachment:
+    from broadsheet.engine.typeset import Attachment
+
+    return Attachment(name, data, description, when)
+
+
+def versions() -> dict[str, str]:
+    """WeasyPrint's and Pango's versions."""
+    import weasyprint
+    from weasyprint.text.ffi import pango
+
+    number = pango.pango_version()
+    return {
+        "weasyprint": weasyprint.__version__,
+        "pango": f"{number // 10000}.{number // 100 % 100}.{number % 100}",
+        "pango_number": str(number),
+    }
+
+
+def harfbuzz_subset_available() -> bool:
+    """Whether WeasyPrint found HarfBuzz's subsetter (it falls back to fontTools)."""
+    from weasyprint.text import ffi
+
+    return getattr(ffi, "harfbuzz_subset", None) is not None

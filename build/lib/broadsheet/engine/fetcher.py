@@ -1,0 +1,58 @@
+"""A WeasyPrint URL fetcher that serves only files inside the allowed folders."""
+
+from __future__ import annotations
+
+import mimetypes
+import stat
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+
+class RefusedURL(FatalURLFetchingError):
+    """A URL the build may not read. Fatal: it stops the render at once."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{reason}: {url}")
+        self.url = url
+        self.reason = reason
+
+
+class SafeURLFetcher(URLFetcher):
+    """Serve ``file:`` URLs below ``roots`` and ``data:`` URLs; refuse everything else.
+
+    Paths are resolved (``..`` and symlinks) before the check, so neither an
+    escape like ``../../etc/passwd`` nor a symlink pointing out gets through;
+    only regular files are read, so ``/dev/urandom`` cannot hang the render.
+    """
+
+    def __init__(self, roots: list[Path]) -> None:
+        super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
+        self.roots = [root.resolve() for root in roots]
+        self.served: list[Path] = []
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme != "file":
+            raise RefusedURL(url, "network and other non-file URLs are not allowed")
+        path = self._check_path(url)
+        mime, _ = mimetypes.guess_type(path.name)
+        headers_out = {"Content-Type": mime} if mime else {}
+        self.served.append(path)
+        return URLFetcherResponse(url, path.read_bytes(), headers_out)
+
+    def _check_path(self, url: str) -> Path:
+        raw = url2pathname(unquote(urlsplit(url).path))
+        try:
+            path = Path(raw).resolve(strict=True)
+        except (OSError, RuntimeError):
+            raise RefusedURL(url, "file not found") from None
+        if not any(path.is_relative_to(root) for root in self.roots):
+            raise RefusedURL(url, "outside the allowed folders")
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise RefusedURL(url, "not a regular file")
+        return path

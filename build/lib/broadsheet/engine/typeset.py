@@ -1,0 +1,117 @@
+"""Typesetting: HTML → laid-out pages → PDF bytes, the Chinese line layout active throughout."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import weasyprint
+
+from broadsheet.diagnostics import Diagnostic, ResourceError, warning
+from broadsheet.engine.fetcher import RefusedURL, SafeURLFetcher
+from broadsheet.engine.inspect import check_pages, image_resolutions
+from broadsheet.engine.lines import cjk_line_layout
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file carried inside the PDF (an archived edition's sources)."""
+
+    name: str
+    data: bytes
+    description: str
+    when: dt.datetime
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def engine_warnings() -> Iterator[list[str]]:
+    """Collect what WeasyPrint logs (ignored CSS, failed fetches) during a block."""
+    handler = _Collect()
+    logger = weasyprint.LOGGER
+    logger.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        logger.removeHandler(handler)
+
+
+class LaidOut:
+    """A laid-out document: its pages can be checked, measured and written once."""
+
+    def __init__(self, document: weasyprint.Document, fetcher: SafeURLFetcher, blame: Path):
+        self._document = document
+        self._fetcher = fetcher
+        self._blame = blame
+
+    @property
+    def page_count(self) -> int:
+        return len(self._document.pages)
+
+    def check_fit(self, max_pages: int, article_may_continue: bool) -> None:
+        """Raise PageOverflowError naming each block that does not fit, and by how much."""
+        check_pages(self._document, max_pages, article_may_continue, self._blame)
+
+    def image_resolutions(self) -> list[tuple[str, float]]:
+        return image_resolutions(self._document)
+
+    def write_pdf(
+        self,
+        pdf_variant: str | None = None,
+        attachments: list[Attachment] | None = None,
+        identifier: bytes | None = None,
+    ) -> bytes:
+        """The PDF bytes; ``identifier`` (the file's /ID) keeps rebuilds byte-identical
+        where WeasyPrint would draw a random one (PDF/A, PDF/X)."""
+        options = {
+            "pdf_variant": pdf_variant,
+            "attachments": [
+                weasyprint.Attachment(
+                    file_obj=io.BytesIO(a.data),
+                    name=a.name,
+                    description=a.description,
+                    created=a.when,
+                    modified=a.when,
+                    relationship="Source",
+                )
+                for a in attachments or []
+            ],
+        }
+        if identifier is not None:
+            options["pdf_identifier"] = identifier
+        try:
+            # drawing re-shapes every line: justification must be active here too
+            with cjk_line_layout():
+                return self._document.write_pdf(**options)
+        except RefusedURL as exc:
+            raise ResourceError(Diagnostic(self._blame, f"{exc.reason}: {exc.url}")) from None
+
+
+def lay_out(
+    html: str, base_url: Path, roots: list[Path], blame: Path, warnings: list[Diagnostic]
+) -> LaidOut:
+    """Lay out ``html``, reading files only below ``roots``; a refused or missing
+    resource is blamed on ``blame``, and what the engine logs joins ``warnings``."""
+    fetcher = SafeURLFetcher(roots)
+    with engine_warnings() as messages, cjk_line_layout():
+        try:
+            document = weasyprint.HTML(
+                string=html, base_url=base_url.resolve().as_uri() + "/", url_fetcher=fetcher
+            ).render()
+        except RefusedURL as exc:
+            raise ResourceError(Diagnostic(blame, f"{exc.reason}: {exc.url}")) from None
+    warnings.extend(warning(blame, message) for message in messages)
+    return LaidOut(document, fetcher, blame)

@@ -1,0 +1,103 @@
+"""Plan the jobs a command asks for: every (installment, variant) of a path, collisions refused."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from broadsheet.content import load_edition
+from broadsheet.content.series_files import installment_paths
+from broadsheet.diagnostics import BroadsheetError, ContentError, Diagnostic, display_path
+
+
+@dataclass(frozen=True)
+class Job:
+    """One output to make: an installment in one variant."""
+
+    installment: Path
+    variant: str
+    series_id: str
+    slug: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.series_id}/{self.slug}/{self.variant}"
+
+
+@dataclass(frozen=True)
+class LoadFailure:
+    """An installment that could not be loaded, so none of its jobs can run."""
+
+    name: str
+    diagnostics: list[Diagnostic]
+
+
+def parse_numbers(text: str) -> set[int]:
+    """'2,5-7' → {2, 5, 6, 7}."""
+    numbers: set[int] = set()
+    for part in text.split(","):
+        part = part.strip()
+        if match := re.fullmatch(r"(\d+)-(\d+)", part):
+            low, high = int(match[1]), int(match[2])
+            if low > high:
+                raise ValueError(f"empty range {part}")
+            numbers.update(range(low, high + 1))
+        elif part.isdigit():
+            numbers.add(int(part))
+        else:
+            raise ValueError(f"not a number or range: {part!r}")
+    return numbers
+
+
+def plan(
+    path: Path, numbers: set[int] | None = None, variants: list[str] | None = None
+) -> tuple[list[Job], list[LoadFailure]]:
+    """The jobs PATH asks for, and the installments that failed to load.
+
+    Two jobs that would write the same output are refused before anything is built.
+    """
+    jobs: list[Job] = []
+    failures: list[LoadFailure] = []
+    declared: set[str] = set()
+    for installment in installment_paths(path):
+        try:
+            edition = load_edition(installment)
+        except BroadsheetError as exc:
+            failures.append(LoadFailure(str(display_path(installment)), exc.diagnostics))
+            continue
+        if numbers is not None and edition.installment.number not in numbers:
+            continue
+        declared.update(edition.series.variants)
+        for variant in edition.series.variants:
+            if variants is None or variant in variants:
+                jobs.append(Job(installment, variant, edition.series.id, edition.slug))
+    unknown = sorted(set(variants or ()) - declared) if declared else []
+    if unknown:
+        raise ContentError(
+            Diagnostic(
+                path,
+                f"no variant {', '.join(unknown)} in this series "
+                f"(it has: {', '.join(sorted(declared))})",
+            )
+        )
+    _refuse_collisions(jobs)
+    return jobs, failures
+
+
+def _refuse_collisions(jobs: list[Job]) -> None:
+    by_output: dict[tuple[str, str, str], list[Job]] = {}
+    for job in jobs:
+        by_output.setdefault((job.series_id, job.slug, job.variant), []).append(job)
+    clashes = [
+        Diagnostic(
+            same[1].installment,
+            f"writes the same output as {display_path(same[0].installment)}: "
+            f"{same[0].name} (two installments with number {int(same[0].slug)}?)",
+            field="number",
+        )
+        for same in by_output.values()
+        if len(same) > 1
+    ]
+    if clashes:
+        raise ContentError(clashes)

@@ -1,0 +1,190 @@
+"""Run jobs: render and key each once, skip what is up to date, build the rest in processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from broadsheet.diagnostics import BroadsheetError, Diagnostic
+from broadsheet.jobs.keys import build_key
+from broadsheet.jobs.plan import Job, LoadFailure
+from broadsheet.jobs.targets import Committed, EditionTarget, Known
+from broadsheet.pipeline import BuiltEdition, render_html, typeset_edition
+
+
+class Target(Protocol):
+    def up_to_date(self, job: Job, key: str) -> Known | None: ...
+
+    def commit(self, job: Job, built: BuiltEdition, key: str) -> Committed: ...
+
+
+@dataclass
+class JobResult:
+    name: str
+    status: str  # "built", "unchanged", "skipped" (up to date), "ok" (checked) or "failed"
+    pages: int = 0
+    size: int = 0
+    seconds: float = 0.0
+    written: list[Path] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    record: dict[str, Any] | None = None
+    stages: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level == "warning"]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "output": self.name,
+            "status": self.status,
+            "pages": self.pages,
+            "size": self.size,
+            "seconds": round(self.seconds, 3),
+            "written": [str(p) for p in self.written],
+        }
+
+
+def failed(name: str, diagnostics: list[Diagnostic], seconds: float = 0.0) -> JobResult:
+    return JobResult(name, "failed", seconds=seconds, diagnostics=_about(diagnostics, name))
+
+
+def load_failure_result(failure: LoadFailure) -> JobResult:
+    return JobResult(failure.name, "failed", diagnostics=failure.diagnostics)
+
+
+def _about(diagnostics: list[Diagnostic], name: str) -> list[Diagnostic]:
+    return [d if d.subject else replace(d, subject=name) for d in diagnostics]
+
+
+@dataclass
+class Prepared:
+    """A job whose HTML is rendered and keyed: what a worker needs to build it."""
+
+    job: Job
+    built: BuiltEdition
+    key: str
+    seconds: float
+
+
+def prepare(job: Job, target: Target, force: bool) -> JobResult | Prepared:
+    """Render the job's HTML and compute its key, once; a result when nothing is to build."""
+    start = time.perf_counter()
+    try:
+        built = render_html(job.installment, job.variant)
+        key = build_key(built)
+    except BroadsheetError as exc:
+        return failed(job.name, exc.diagnostics, time.perf_counter() - start)
+    known = None if force else target.up_to_date(job, key)
+    if known is None:
+        return Prepared(job, built, key, time.perf_counter() - start)
+    return JobResult(
+        job.name,
+        "skipped",
+        pages=known.pages,
+        size=known.size,
+        seconds=time.perf_counter() - start,
+        record=known.record,
+    )
+
+
+def build_prepared(prepared: Prepared, target: Target) -> JobResult:
+    """Typeset a prepared job and commit its outputs. Never raises for content
+    or layout errors: they are the result."""
+    start = time.perf_counter()
+    job, built = prepared.job, prepared.built
+    try:
+        typeset_edition(built)
+        committed = target.commit(job, built, prepared.key)
+    except BroadsheetError as exc:
+        seconds = prepared.seconds + time.perf_counter() - start
+        return failed(job.name, [*built.warnings, *exc.diagnostics], seconds)
+    return JobResult(
+        job.name,
+        committed.status,
+        pages=built.pages,
+        size=committed.size,
+        seconds=prepared.seconds + time.perf_counter() - start,
+        written=committed.written,
+        diagnostics=_about(built.warnings, job.name),
+        record=committed.record,
+        stages=dict(built.timings.stages),
+    )
+
+
+def check_job(job: Job) -> JobResult:
+    """Every stage of a build in memory, nothing written: the result carries the
+    errors and warnings, and the notes of what normalisation changes."""
+    start = time.perf_counter()
+    try:
+        built = typeset_edition(render_html(job.installment, job.variant))
+    except BroadsheetError as exc:
+        return failed(job.name, exc.diagnostics, time.perf_counter() - start)
+    return JobResult(
+        job.name,
+        "ok",
+        pages=built.pages,
+        seconds=time.perf_counter() - start,
+        diagnostics=_about([*built.notes, *built.warnings], job.name),
+        stages=dict(built.timings.stages),
+    )
+
+
+def run_jobs(
+    jobs: Iterable[Job],
+    target: Target | Path,
+    workers: int,
+    force: bool = False,
+    on_start: Callable[[Job], None] | None = None,
+    on_done: Callable[[JobResult], None] | None = None,
+) -> list[JobResult]:
+    """Run jobs in ``workers`` processes; one failure stops nothing.
+
+    Each job's HTML is rendered and keyed here, once (a few milliseconds), so
+    a rebuild with nothing changed starts no worker at all; a job to build
+    travels to its worker with that HTML and key.
+    """
+    if isinstance(target, Path):
+        target = EditionTarget(target)
+    jobs = list(jobs)
+    results: dict[str, JobResult] = {}
+
+    def finish(result: JobResult) -> None:
+        results[result.name] = result
+        if on_done:
+            on_done(result)
+
+    dirty: list[Prepared] = []
+    for job in jobs:
+        prepared = prepare(job, target, force)
+        if isinstance(prepared, JobResult):
+            finish(prepared)
+        else:
+            dirty.append(prepared)
+    if workers <= 1 or len(dirty) <= 1:
+        for prepared in dirty:
+            if on_start:
+                on_start(prepared.job)
+            finish(build_prepared(prepared, target))
+    else:
+        # fork: the workers start with fonts, imports and caches already loaded
+        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = []
+            for prepared in dirty:
+                if on_start:
+                    on_start(prepared.job)
+                futures.append(pool.submit(build_prepared, prepared, target))
+            for future in as_completed(futures):
+                finish(future.result())
+    return [results[job.name] for job in jobs]

@@ -1,0 +1,161 @@
+"""Where a job's outputs go and how they are known to be up to date.
+
+``EditionTarget`` writes ``OUTDIR/<series>/<NN>/<variant>.{html,pdf}`` with a
+record of the build key beside them; ``ArchiveTarget`` writes
+``DIR/<series>/<NN>.{pdf,png}`` and keeps the key in the archive's manifest.
+Both are small and picklable: the worker that builds a job also commits it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from broadsheet.diagnostics import ContentError, Diagnostic
+from broadsheet.jobs.keys import sha256_file
+from broadsheet.jobs.plan import Job
+from broadsheet.output import write_atomically
+from broadsheet.pipeline import BuiltEdition, output_paths
+
+RECORD_SUFFIX = ".build.json"
+THUMBNAIL_WIDTH = 360
+
+
+@dataclass(frozen=True)
+class Committed:
+    """What a target wrote for a job."""
+
+    written: list[Path]
+    size: int
+    status: str = "built"  # or "unchanged": rebuilt, and the same bytes were there
+    record: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Known:
+    """An output found up to date on disk."""
+
+    pages: int
+    size: int
+    record: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class EditionTarget:
+    outdir: Path
+
+    def outputs(self, job: Job) -> tuple[Path, Path]:
+        return output_paths(self.outdir, job.series_id, job.slug, job.variant)
+
+    def record_path(self, job: Job) -> Path:
+        html, _ = self.outputs(job)
+        return html.parent / f".{job.variant}{RECORD_SUFFIX}"
+
+    def up_to_date(self, job: Job, key: str) -> Known | None:
+        """The outputs on disk if this key made them. Anything missing, changed
+        or unreadable means no: a rebuild, never a wrong output."""
+        try:
+            record = json.loads(self.record_path(job).read_text(encoding="utf-8"))
+            if record.get("key") != key:
+                return None
+            outputs = record["outputs"]
+            paths = self.outputs(job)
+            if not all(sha256_file(path) == outputs[path.name] for path in paths):
+                return None
+            return Known(int(record["pages"]), paths[1].stat().st_size)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def commit(self, job: Job, built: BuiltEdition, key: str) -> Committed:
+        html_path, pdf_path = self.outputs(job)
+        html = built.html.encode("utf-8")
+        record = {
+            "key": key,
+            "pages": built.pages,
+            "outputs": {
+                html_path.name: hashlib.sha256(html).hexdigest(),
+                pdf_path.name: hashlib.sha256(built.pdf).hexdigest(),
+            },
+        }
+        write_atomically(
+            {
+                html_path: html,
+                pdf_path: built.pdf,
+                self.record_path(job): json.dumps(record, indent=1).encode(),
+            }
+        )
+        return Committed([html_path, pdf_path], len(built.pdf))
+
+
+@dataclass(frozen=True)
+class ArchiveTarget:
+    """Archived editions; ``editions`` is the manifest's record of them, by PDF path."""
+
+    dest: Path
+    replace: bool
+    editions: dict[str, dict[str, Any]]
+
+    def relative(self, job: Job) -> str:
+        return f"{job.series_id}/{job.slug}.pdf"
+
+    def up_to_date(self, job: Job, key: str) -> Known | None:
+        relative = self.relative(job)
+        edition = self.editions.get(relative)
+        try:
+            if edition is None or edition.get("key") != key:
+                return None
+            pdf = self.dest / relative
+            if sha256_file(pdf) != edition["sha256"]:
+                return None
+            if not (self.dest / edition["thumbnail"]).is_file():
+                return None
+            return Known(int(edition["pages"]), pdf.stat().st_size, edition)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def commit(self, job: Job, built: BuiltEdition, key: str) -> Committed:
+        relative = self.relative(job)
+        target = self.dest / relative
+        status = "built"
+        if target.exists():
+            if sha256_file(target) == hashlib.sha256(built.pdf).hexdigest():
+                status = "unchanged"
+            elif not self.replace:
+                raise ContentError(
+                    Diagnostic(target, "archived already with other bytes (--replace to overwrite)")
+                )
+        thumbnail = target.with_suffix(".png")
+        write_atomically({target: built.pdf, thumbnail: _thumbnail(built.pdf)})
+        item = built.edition.installment
+        record = {
+            "pdf": relative,
+            "thumbnail": f"{job.series_id}/{job.slug}.png",
+            "series": built.edition.series.id,
+            "series_title": built.edition.series.title,
+            "number": item.number,
+            "label": built.edition.label,
+            "date": item.date.isoformat(),
+            "headline": item.headline,
+            "pages": built.pages,
+            "key": key,
+            "sha256": hashlib.sha256(built.pdf).hexdigest(),
+        }
+        return Committed([target, thumbnail], len(built.pdf), status, record)
+
+
+def _thumbnail(pdf: bytes) -> bytes:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        page = document[0]
+        image = page.render(scale=THUMBNAIL_WIDTH / page.get_width()).to_pil().convert("RGB")
+    finally:
+        document.close()
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()

@@ -1,0 +1,105 @@
+"""HTML stage: the edition's prepared text through the layout's Jinja2 templates."""
+
+from __future__ import annotations
+
+import functools
+import traceback
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from broadsheet import __version__
+from broadsheet.diagnostics import Diagnostic, LayoutError
+from broadsheet.page.blocks import PAGE_BLOCKS, part
+from broadsheet.page.layouts import Layout
+from broadsheet.text.marks import INVISIBLE
+
+
+def page_context(
+    texts: dict[str, Any], hidden: set[str] | list[str], **page: Any
+) -> dict[str, Any]:
+    """Everything a layout's templates may use; a missing name is an error.
+
+    One entry per text of the table of page blocks (empty when its block is
+    hidden), ``shown`` (block name → bool) and the page's own values (series,
+    installment, variant, settings, page, page_format, stylesheets, …).
+    """
+    context = dict(page)
+    shown = {block.name: block.name not in hidden for block in PAGE_BLOCKS}
+    for block in PAGE_BLOCKS:
+        for text in block.texts:
+            context[text.name] = texts[text.name] if shown[block.name] else text.empty
+    context["shown"] = shown
+    context["generator"] = f"broadsheet {__version__}"
+    return context
+
+
+def css_string(value: object) -> Markup:
+    """A quoted CSS string, safe inside <style> (no quote, backslash or tag can escape)."""
+    text = str(value)
+    for char, escaped in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\A "), ("<", "\\3C ")):
+        text = text.replace(char, escaped)
+    return Markup(f'"{text}"')
+
+
+def plain(value: object) -> str:
+    """Text without markup or the typography marks: for attributes and bookmarks."""
+    text = Markup(value).striptags() if isinstance(value, Markup) else str(value)
+    return text.translate(dict.fromkeys(map(ord, INVISIBLE)))
+
+
+def make_environment(layout: Layout) -> jinja2.Environment:
+    return _environment(layout.folder.resolve())
+
+
+@functools.lru_cache(maxsize=16)
+def _environment(folder: Path) -> jinja2.Environment:
+    # One environment per layout folder and process: it keeps the compiled
+    # templates, and recompiles one whose file changed (auto_reload).
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder),
+        auto_reload=True,
+        # Every template is HTML: escape all content, whatever the file name.
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["css_string"] = css_string
+    env.filters["plain"] = plain
+    env.globals["part"] = part
+    return env
+
+
+def render_page(layout: Layout, context: dict[str, Any]) -> str:
+    """Render the layout's page template; template errors name template and line."""
+    env = make_environment(layout)
+    try:
+        template = env.get_template(layout.config.template)
+        html = template.render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        path = Path(exc.filename) if exc.filename else layout.folder / (exc.name or "?")
+        raise LayoutError(Diagnostic(path, f"template syntax: {exc.message}", exc.lineno)) from None
+    except jinja2.TemplateNotFound as exc:
+        raise LayoutError(
+            Diagnostic(layout.folder, f"template not found: {exc.name}", field="template")
+        ) from None
+    except Exception as exc:
+        path, line = _template_frame(exc, layout.folder)
+        message = str(exc) if isinstance(exc, jinja2.UndefinedError) else repr(exc)
+        raise LayoutError(Diagnostic(path, f"template error: {message}", line)) from None
+    return html
+
+
+def _template_frame(exc: BaseException, folder: Path) -> tuple[Path, int | None]:
+    """The innermost traceback frame that runs one of the layout's templates."""
+    found: tuple[Path, int | None] = (folder, None)
+    folder = folder.resolve()
+    for frame in traceback.extract_tb(exc.__traceback__):
+        path = Path(frame.filename)
+        if path.is_absolute() and path.resolve().is_relative_to(folder):
+            found = (path, frame.lineno)
+    return found

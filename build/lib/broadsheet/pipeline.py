@@ -1,0 +1,217 @@
+"""The orchestrator: content → text → HTML → layout → page check → PDF → files."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from broadsheet.content import Edition, load_edition
+from broadsheet.diagnostics import ContentError, Diagnostic, warning
+from broadsheet.output import write_atomically
+from broadsheet.page.layouts import Layout
+from broadsheet.page.render import page_context, render_page
+from broadsheet.page.resources import ResourceResolver
+from broadsheet.page.settings import EffectiveSettings
+from broadsheet.page.variants import resolve_variant
+from broadsheet.pdf import CMYK_PROFILE, EditionFacts, PdfFlavour, finish, flavour
+from broadsheet.project import Project, find_project
+from broadsheet.text.prepare import prepare_text
+
+DEFAULT_VARIANT = "print"
+
+
+@dataclass
+class Timings:
+    stages: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages[name] = self.stages.get(name, 0.0) + time.perf_counter() - start
+
+
+@dataclass
+class BuiltEdition:
+    """One (installment, variant) carried through the pipeline, in memory until written."""
+
+    edition: Edition
+    variant: str
+    settings: EffectiveSettings
+    project: Project
+    layout: Layout
+    html: str
+    images: list[Path] = field(default_factory=list)
+    image_sources: dict[str, Path] = field(default_factory=dict)
+    notes: list[Diagnostic] = field(default_factory=list)
+    pdf: bytes = b""
+    pages: int = 0
+    warnings: list[Diagnostic] = field(default_factory=list)
+    timings: Timings = field(default_factory=Timings)
+    written: list[Path] = field(default_factory=list)
+
+    def output_paths(self, outdir: Path) -> tuple[Path, Path]:
+        return output_paths(outdir, self.edition.series.id, self.edition.slug, self.variant)
+
+    @property
+    def name(self) -> str:
+        return f"{self.edition.series.id}/{self.edition.slug}/{self.variant}"
+
+    @property
+    def flavour(self) -> PdfFlavour | None:
+        return flavour(self.settings.pdf_variant)
+
+
+def output_paths(outdir: Path, series_id: str, slug: str, variant: str) -> tuple[Path, Path]:
+    folder = outdir / series_id / slug
+    return folder / f"{variant}.html", folder / f"{variant}.pdf"
+
+
+def render_html(
+    installment_path: Path, variant: str = DEFAULT_VARIANT, timings: Timings | None = None
+) -> BuiltEdition:
+    """Load, validate and normalise an installment and render one variant's HTML."""
+    timings = timings or Timings()
+    with timings.stage("content"):
+        edition = load_edition(installment_path)
+        project = find_project(installment_path)
+        layout, settings = resolve_variant(edition, variant, project.layouts_dir)
+        origin = settings.origins["page_format"]
+        page = layout.page_format(
+            settings.page_format, Diagnostic(origin.path, "", origin.line, "page_format")
+        )
+        stylesheets = layout.stylesheet_paths(settings.stylesheets)
+        missing = [p for p in stylesheets if not p.is_file()]
+        if missing:
+            origin = settings.origins["stylesheets"]
+            raise ContentError(
+                Diagnostic(
+                    origin.path,
+                    f"no stylesheet {missing[0].name} in layout '{layout.name}'",
+                    origin.line,
+                    "stylesheets",
+                )
+            )
+    kind = flavour(settings.pdf_variant)
+    with timings.stage("text"):
+        resolver = ResourceResolver(
+            installment_path.parent,
+            project.allowed_roots(layout.folder),
+            installment_path,
+            image_dpi=settings.image_dpi,
+            page_width=page.width,
+            cmyk_profile=CMYK_PROFILE if kind and kind.cmyk_images else None,
+            inline=bool(kind and kind.inline_images),
+        )
+        text = prepare_text(edition, resolver.image)
+        if resolver.problems:
+            raise ContentError(resolver.problems)
+    with timings.stage("html"):
+        context = page_context(
+            text.values,
+            settings.hide,
+            series=edition.series,
+            installment=edition.installment,
+            variant=variant,
+            settings=settings,
+            page=page,
+            page_format=settings.page_format,
+            stylesheets=[p.resolve().as_uri() for p in stylesheets],
+        )
+        html = render_page(layout, context)
+    return BuiltEdition(
+        edition,
+        variant,
+        settings,
+        project,
+        layout,
+        html,
+        resolver.used,
+        resolver.sources,
+        notes=text.notes,
+        timings=timings,
+    )
+
+
+def typeset_edition(built: BuiltEdition) -> BuiltEdition:
+    """Lay out the HTML, check the laid-out pages, and make the PDF bytes."""
+    # The engine and the PDF libraries are imported only here: a rebuild that
+    # finds everything up to date never pays their half-second import.
+    from broadsheet import engine
+    from broadsheet.pdf.archival import attachments, metadata_fields, sources_of
+
+    edition, timings = built.edition, built.timings
+    source = edition.installment_path
+    roots = built.project.allowed_roots(built.layout.folder)
+    kind = built.flavour
+    with timings.stage("layout"):
+        laid_out = engine.lay_out(built.html, source.parent, roots, source, built.warnings)
+    with timings.stage("inspect"):
+        laid_out.check_fit(built.settings.max_pages, built.settings.article_may_continue)
+        built.pages = laid_out.page_count
+        if kind and kind.min_image_ppi:
+            built.warnings += low_resolution_warnings(
+                built, laid_out.image_resolutions(), kind.min_image_ppi
+            )
+    date = edition.installment.date
+    files = []
+    if built.settings.embed_sources:
+        files = [source, edition.series_path, *built.images]
+    with timings.stage("pdf"):
+        sources = sources_of(source.parent, files)
+        portable = portable_html(built).encode()
+        identifier = hashlib.md5(portable, usedforsecurity=False).hexdigest().encode()
+        built.pdf = laid_out.write_pdf(
+            built.settings.pdf_variant, attachments(sources, date), identifier
+        )
+    if kind:
+        facts = EditionFacts(f"{built.name}.pdf", source, date, metadata_fields(built))
+        with timings.stage("preflight" if kind.purpose == "print" else "pdf"):
+            built.pdf, found = finish(kind, built.pdf, facts)
+        built.warnings += found
+    return built
+
+
+def portable_html(built: BuiltEdition) -> str:
+    """The HTML without where the project lies: a moved project, or sources
+    extracted from an archive elsewhere, make the same file."""
+    roots = {built.project.root.resolve(), built.edition.installment_path.parent.resolve()}
+    html = built.html
+    for root in sorted(roots, key=lambda r: -len(str(r))):
+        html = html.replace(root.as_uri(), "root:").replace(str(root), "root:")
+    return html
+
+
+def low_resolution_warnings(
+    built: BuiltEdition, found: list[tuple[str, float]], min_ppi: int
+) -> list[Diagnostic]:
+    """Images set at under ``min_ppi`` on the page, by file."""
+    return [
+        warning(path, f"{ppi:.0f} ppi on the page, under {min_ppi} for print")
+        for src, ppi in found
+        if (path := built.image_sources.get(src)) is not None and ppi < min_ppi
+    ]
+
+
+def build_installment(
+    installment_path: Path, outdir: Path, variant: str = DEFAULT_VARIANT
+) -> BuiltEdition:
+    """Build one variant of an installment; outputs are replaced only when every
+    stage succeeded."""
+    built = typeset_edition(render_html(installment_path, variant))
+    html_path, pdf_path = built.output_paths(outdir)
+    with built.timings.stage("write"):
+        write_atomically({html_path: built.html.encode("utf-8"), pdf_path: built.pdf})
+    built.written = [html_path, pdf_path]
+    return built
+
+
+def check_installment(installment_path: Path, variant: str = DEFAULT_VARIANT) -> BuiltEdition:
+    """Every stage of a build, in memory: nothing is written."""
+    return typeset_edition(render_html(installment_path, variant))
