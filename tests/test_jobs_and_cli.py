@@ -1,4 +1,4 @@
-"""Jobs render and key once; archive goes through the runner; diagnostics, exit codes and options."""
+"""Jobs render and key once; archive goes through the runner; diagnostics, exit codes, options."""
 
 from __future__ import annotations
 
@@ -183,7 +183,7 @@ def test_a_diagnostic_names_no_variant_twice(demo: Path) -> None:
     """A content error found by every variant of an installment is said once."""
     source = demo / "03.md"
     source.write_text(source.read_text(encoding="utf-8").replace("headline:", "headlin:"), "utf-8")
-    code, out, err = run_split("check", demo, "--installment", "3")
+    code, _out, err = run_split("check", demo, "--installment", "3")
     assert code == 1
     assert err.count("headlin: unknown field") == 1, err
 
