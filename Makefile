@@ -36,6 +36,7 @@ format: setup
 bench: setup
 	$(BIN)/python bench/bench_build.py
 	$(BIN)/python bench/bench_series.py
+	$(BIN)/python bench/bench_rebuild.py
 	$(BIN)/python bench/typography_report.py
 
 clean:
