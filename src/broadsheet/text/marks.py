@@ -3,7 +3,7 @@
 The text stage adds no visible character and no markup. It inserts
 
 - U+200B ZERO WIDTH SPACE where Latin letters or digits meet a Han character:
-  the line-layout seam (``cjk_lines``) gives it a quarter em, dropped at line
+  the line-layout seam (``engine.lines``) gives it a quarter em, dropped at line
   edges (U+FEFF, the no-break form, where the two may not be parted either);
 - U+2060 WORD JOINER to bind what must not be parted: the character before
   ——/……, so they never start a line, and a paragraph's last two characters,
