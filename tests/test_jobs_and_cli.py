@@ -190,10 +190,17 @@ def test_a_diagnostic_names_no_variant_twice(demo: Path) -> None:
 
 def test_a_non_editable_install_finds_the_bundled_layouts(tmp_path: Path) -> None:
     """`pip install .` (a wheel, not the checkout) carries the newspaper layout."""
+    # built from a copy: a build leaves build/ and egg-info behind in its source
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "src", "layouts"):
+        copy = shutil.copytree if (REPO / name).is_dir() else shutil.copy
+        copy(REPO / name, source / name)
+    shutil.rmtree(source / "src" / "broadsheet.egg-info", ignore_errors=True)
     wheels = tmp_path / "wheels"
     pip = [sys.executable, "-m", "pip"]
     quiet = {"check": True, "capture_output": True, "timeout": 300}
-    subprocess.run([*pip, "wheel", "-q", "--no-deps", "-w", wheels, REPO], **quiet)
+    subprocess.run([*pip, "wheel", "-q", "--no-deps", "-w", wheels, source], **quiet)
     (wheel,) = wheels.glob("broadsheet-*.whl")
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], **quiet)

@@ -1,3 +1,0 @@
-"""broadsheet: structured content and a newspaper layout in, print-ready PDF out."""
-
-__version__ = "0.1.0"
