@@ -233,3 +233,39 @@ def test_keys_module_names_fonts_by_file() -> None:
 
 def test_pipeline_is_the_one_orchestrator() -> None:
     assert pipeline.typeset_edition.__module__ == "broadsheet.pipeline"
+
+
+@pytest.mark.parametrize(
+    ("files", "said"),
+    [
+        ([], "not a broadsheet manifest: no mapping of files"),
+        (None, "not a broadsheet manifest: no mapping of files"),
+        ({"x.pdf": "abc"}, "malformed entry: x.pdf"),
+        ({"x.pdf": {"sha256": "00"}}, "malformed entry: x.pdf"),
+        ({"/etc/hostname": {"sha256": "00", "size": 1}}, "refused: /etc/hostname"),
+        ({"../../../etc/hostname": {"sha256": "00", "size": 1}}, "lies outside the archive"),
+    ],
+)
+def test_verify_reads_a_broken_manifest_without_a_crash(
+    tmp_path: Path, files: object, said: str
+) -> None:
+    (tmp_path / "manifest.json").write_text(json.dumps({"files": files}), encoding="utf-8")
+    code, out, err = run_split("archive", "verify", tmp_path)
+    assert code == 1, out + err
+    assert said in err and "Traceback" not in err and "internal error" not in err
+
+
+@pytest.mark.parametrize("content", [b"not a pdf at all", b"", b"%PDF-1.7\n%%EOF"])
+def test_extract_and_preflight_refuse_a_file_that_is_no_pdf(tmp_path: Path, content: bytes) -> None:
+    fake = tmp_path / "fake.pdf"
+    fake.write_bytes(content)
+    for args in (("extract", fake, "--to", tmp_path / "x"), ("preflight", fake)):
+        code, out, err = run_split(*args)
+        assert code == 1, out + err
+        assert "not a readable PDF" in err and "internal error" not in err
+
+
+def test_a_huge_installment_range_is_a_usage_error(demo: Path) -> None:
+    code, _out, err = run_split("check", demo, "--installment", "2-99999999999999999999")
+    assert code == 2
+    assert "installment numbers go up to 9999" in err

@@ -128,12 +128,29 @@ def verify_archive(dest: Path) -> list[str]:
     manifest_path = dest / MANIFEST
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        expected = manifest["files"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError) as exc:
         raise ContentError(Diagnostic(manifest_path, f"no readable manifest: {exc}")) from None
+    expected = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(expected, dict):
+        raise ContentError(
+            Diagnostic(
+                manifest_path, "not a broadsheet manifest: no mapping of files", field="files"
+            )
+        )
     problems = []
+    root = dest.resolve()
     for name, record in sorted(expected.items()):
         path = dest / name
+        if Path(name).is_absolute() or not path.resolve().is_relative_to(root):
+            problems.append(f"refused: {name} lies outside the archive")
+            continue
+        if not (
+            isinstance(record, dict)
+            and isinstance(record.get("sha256"), str)
+            and isinstance(record.get("size"), int)
+        ):
+            problems.append(f"malformed entry: {name} (needs sha256 and size)")
+            continue
         if not path.is_file():
             problems.append(f"missing: {name}")
         elif sha256(path.read_bytes()) != record["sha256"] or path.stat().st_size != record["size"]:

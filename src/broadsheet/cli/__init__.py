@@ -210,9 +210,7 @@ def _report_results(reporter: Reporter, results: list[JobResult], start: float) 
     for result in results:
         reporter.add(result.diagnostics)
         reporter.results.append(result.as_json())
-        if reporter.verbose and result.stages:
-            stages = ", ".join(f"{k} {v:.3f}s" for k, v in result.stages.items())
-            reporter.say(f"{result.name}: {stages}")
+        reporter.stages(result.name, result.stages)
     reporter.table(results_table(results))
     failed = sum(r.status == "failed" for r in results)
     skipped = sum(r.status == "skipped" for r in results)
@@ -255,6 +253,7 @@ def check(
         reporter.add(result.diagnostics)
         reporter.results.append(result.as_json())
         failed |= result.status == "failed"
+        reporter.stages(result.name, result.stages)
         if result.status != "failed":
             reporter.say(f"ok {job.name}: {result.pages} page(s)")
     if reporter.errors:
@@ -277,13 +276,14 @@ def config(reporter: Reporter, path: Path, number: int | None, variant: str) -> 
     installment = find_installment(path, number)
     edition = load_edition(installment)
     _, settings = resolve_variant(edition, variant, find_project(installment).layouts_dir)
-    rows = [(n, json.dumps(v, ensure_ascii=False), str(o)) for n, v, o in settings.describe()]
-    reporter.results += [{"setting": n, "value": v, "origin": o} for n, v, o in rows]
-    reporter.say(f"# {display_path(installment)}, variant {variant}")
+    described = settings.describe()
+    reporter.results += [{"setting": n, "value": v, "origin": str(o)} for n, v, o in described]
+    rows = [(n, json.dumps(v, ensure_ascii=False), str(o)) for n, v, o in described]
+    reporter.say(f"# {display_path(installment)}, variant {variant}", essential=True)
     width = max(len(f"{n} = {v}") for n, v, _ in rows)
     for name, value, origin in rows:
         # one setting a line, never wrapped: `name = value  # file:line`
-        reporter.say(f"{f'{name} = {value}':<{width}}  # {origin}")
+        reporter.say(f"{f'{name} = {value}':<{width}}  # {origin}", essential=True)
     reporter.finish()
 
 
@@ -362,6 +362,7 @@ def archive_build(reporter: Reporter, series: Path, dest: Path, replace: bool, j
     for job in result.results:
         reporter.add(job.diagnostics)
         reporter.results.append(job.as_json())
+        reporter.stages(job.name, job.stages)
     failed = any(r.status == "failed" for r in result.results)
     reporter.say(
         f"{len(result.archived)} archived, {len(result.unchanged)} as before, "

@@ -66,11 +66,16 @@ class Reporter:
         label = d.level if d.level == "note" else f"[{STYLE[d.level]}]{d.level}[/]"
         stream.print(f"{label}: {escape(subject + str(d))}", soft_wrap=True)
 
-    def say(self, text: str, *, error: bool = False) -> None:
-        """A line for people (suppressed by --quiet, --json)."""
-        if self.json_output or (self.quiet and not error):
+    def say(self, text: str, *, error: bool = False, essential: bool = False) -> None:
+        """A line for people (suppressed by --json, and by --quiet unless it is
+        an error or the command's very answer)."""
+        if self.json_output or (self.quiet and not (error or essential)):
             return
         (self.err if error else self.out).print(escape(text), soft_wrap=True)
+
+    def stages(self, name: str, stages: dict[str, float]) -> None:
+        if self.verbose and stages:
+            self.say(f"{name}: " + ", ".join(f"{k} {v:.3f}s" for k, v in stages.items()))
 
     def table(self, table: Table) -> None:
         if not (self.json_output or self.quiet):

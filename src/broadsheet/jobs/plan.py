@@ -33,6 +33,9 @@ class LoadFailure:
     diagnostics: list[Diagnostic]
 
 
+MAX_NUMBER = 9999  # the schema's bound on an installment number
+
+
 def parse_numbers(text: str) -> set[int]:
     """'2,5-7' → {2, 5, 6, 7}."""
     numbers: set[int] = set()
@@ -42,6 +45,8 @@ def parse_numbers(text: str) -> set[int]:
             low, high = int(match[1]), int(match[2])
             if low > high:
                 raise ValueError(f"empty range {part}")
+            if high > MAX_NUMBER:
+                raise ValueError(f"installment numbers go up to {MAX_NUMBER}: {part}")
             numbers.update(range(low, high + 1))
         elif part.isdigit():
             numbers.add(int(part))

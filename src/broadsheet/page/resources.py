@@ -74,7 +74,12 @@ class ResourceResolver:
             stat = path.stat()
             try:
                 url = _prepared(path, stat.st_mtime_ns, stat.st_size, max_px, self.cmyk_profile)
-            except (UnidentifiedImageError, OSError, ImageCms.PyCMSError) as exc:
+            except (
+                UnidentifiedImageError,
+                OSError,
+                ImageCms.PyCMSError,
+                Image.DecompressionBombError,
+            ) as exc:
                 self._problem(f"image '{src}' cannot be prepared: {exc}", line, field_name)
                 return "about:invalid"
         elif self.inline:

@@ -85,12 +85,22 @@ def metadata_fields(built) -> dict[str, str]:
 def extract_sources(pdf_path: Path, target: Path) -> list[Path]:
     """Write the sources attached to an archived PDF into ``target``."""
     written = []
-    with pikepdf.open(pdf_path) as pdf:
+    try:
+        pdf = pikepdf.open(pdf_path)
+    except pikepdf.PasswordError:
+        raise ValueError("encrypted: cannot read its attachments without a password") from None
+    except pikepdf.PdfError as exc:
+        raise ValueError(f"not a readable PDF: {exc}") from None
+    with pdf:
         for name, spec in sorted(pdf.attachments.items()):
             path = (target / name).resolve()
             if not path.is_relative_to(target.resolve()):
                 raise ValueError(f"attachment name leaves the folder: {name}")
+            try:
+                data = spec.get_file().read_bytes()
+            except (pikepdf.PdfError, AttributeError, KeyError) as exc:
+                raise ValueError(f"attachment {name} has no readable file: {exc}") from None
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(spec.get_file().read_bytes())
+            path.write_bytes(data)
             written.append(path)
     return written

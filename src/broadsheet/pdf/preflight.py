@@ -29,6 +29,8 @@ def preflight(path: Path) -> list[Finding]:
     findings: list[Finding] = []
     try:
         pdf = pikepdf.open(path)
+    except pikepdf.PasswordError:
+        return [Finding("error", "encrypted: a print PDF must open without a password")]
     except pikepdf.PdfError as exc:
         return [Finding("error", f"not a readable PDF: {exc}")]
     with pdf:
