@@ -169,6 +169,9 @@ def test_strict_fails_on_warnings_and_quiet_says_only_problems(demo: Path, tmp_p
     code, out, err = run_split(*args)
     assert code == 0  # up to date now, and the warning does not fail without --strict
     assert "up to date 1" in out
+    assert "ppi on the page" in err  # an up-to-date output keeps its warnings
+    code, out, err = run_split(*args, "--strict")
+    assert code == 1 and "up to date 1" in out
 
 
 def test_verbose_shows_stage_times(demo: Path, tmp_path: Path) -> None:

@@ -94,6 +94,7 @@ def prepare(job: Job, target: Target, force: bool) -> JobResult | Prepared:
         pages=known.pages,
         size=known.size,
         seconds=time.perf_counter() - start,
+        diagnostics=_about(known.warnings, job.name),
         record=known.record,
     )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,20 @@ class Known:
     pages: int
     size: int
     record: dict[str, Any] | None = None
+    # the warnings the build that made it gave: an up-to-date output still has them
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+
+def _warning(found: dict[str, Any]) -> Diagnostic:
+    return Diagnostic(
+        found["path"],
+        found["message"],
+        found.get("line"),
+        found.get("field"),
+        found.get("column"),
+        level="warning",
+        subject=found.get("subject"),
+    )
 
 
 @dataclass(frozen=True)
@@ -66,14 +80,15 @@ class EditionTarget:
             paths = self.outputs(job)
             if not all(sha256_file(path) == outputs[path.name] for path in paths):
                 return None
-            return Known(int(record["pages"]), paths[1].stat().st_size)
+            warnings = [_warning(w) for w in record.get("warnings", [])]
+            return Known(int(record["pages"]), paths[1].stat().st_size, warnings=warnings)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
     def commit(self, job: Job, built: BuiltEdition, key: str) -> Committed:
         html_path, pdf_path = self.outputs(job)
         html = built.html.encode("utf-8")
-        record = {
+        record: dict[str, Any] = {
             "key": key,
             "pages": built.pages,
             "outputs": {
@@ -81,6 +96,8 @@ class EditionTarget:
                 pdf_path.name: hashlib.sha256(built.pdf).hexdigest(),
             },
         }
+        if built.warnings:
+            record["warnings"] = [w.as_json() for w in built.warnings]
         write_atomically(
             {
                 html_path: html,
