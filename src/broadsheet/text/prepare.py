@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,11 +15,6 @@ from broadsheet.text.notes import NoteTaker
 
 # ``hook(src, line, field)``: checks an image the content names, returns its URL.
 FieldImageHook = Callable[[str, int, str], str]
-
-
-def _image(image_hook: FieldImageHook, field_name: str, src: str, line: int) -> str:
-    # Images inside the article are reported as the body's, as they always were.
-    return image_hook(src, line, "body" if field_name == "body" else field_name)
 
 
 @dataclass(frozen=True)
@@ -72,7 +66,7 @@ def _prepare(
     hook: Callable[[str, int], str],
     image_hook: FieldImageHook | None,
 ) -> Any:
-    images = None if image_hook is None else functools.partial(_image, image_hook, text.field)
+    images = None if image_hook is None else lambda src, line: image_hook(src, line, text.field)
     if text.form == "markdown":
         return render_markdown(raw or "", line, hook, images, hook_takes_line=True).blocks
     if text.form == "paragraphs":
