@@ -233,7 +233,7 @@ def test_a_layout_overflow_fails_that_job_alone(copy: tuple[Path, Path]) -> None
     code, output = run("build", series, "-o", out)
     assert code == 1
     flat = output.replace("\n", "")
-    assert "02.md: article: does not fit the layout" in flat
+    assert "02.md: article: overset by" in flat and "characters to cut" in flat
     # print, tabloid and archive have a fixed page; screen takes the article's own
     # depth and a4 may continue onto more pages: those two build
     assert "failed 3 of 15" in flat

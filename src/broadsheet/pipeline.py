@@ -9,8 +9,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from broadsheet.compose.rules import Composition
 from broadsheet.content import Edition, load_edition
-from broadsheet.diagnostics import ContentError, Diagnostic, warning
+from broadsheet.diagnostics import ContentError, Diagnostic, PageOverflowError, warning
 from broadsheet.output import write_atomically
 from broadsheet.page.layouts import Layout
 from broadsheet.page.render import page_context, render_page
@@ -22,6 +23,8 @@ from broadsheet.project import Project, find_project
 from broadsheet.text.prepare import prepare_text
 
 DEFAULT_VARIANT = "print"
+# A layout that declares no composition gets one column over pages.
+FLOW = Composition(mode="flow", columns=1, figure_spans=[1], quote_spans=[1], box_spans=[1])
 
 
 @dataclass
@@ -55,6 +58,10 @@ class BuiltEdition:
     warnings: list[Diagnostic] = field(default_factory=list)
     timings: Timings = field(default_factory=Timings)
     written: list[Path] = field(default_factory=list)
+    # The page template's context: composing renders it again with the plan.
+    context: dict = field(default_factory=dict)
+    draft: bool = False
+    fit: object | None = None  # compose.fit.FitReport of the laid-out page
 
     def output_paths(self, outdir: Path) -> tuple[Path, Path]:
         return output_paths(outdir, self.edition.series.id, self.edition.slug, self.variant)
@@ -123,7 +130,12 @@ def render_html(
             page=page,
             page_format=settings.page_format,
             stylesheets=[p.resolve().as_uri() for p in stylesheets],
+            grid=settings.composition or FLOW,
+            plan=None,
+            measuring=True,
         )
+        # What is rendered (and keyed) here is the measuring page: the page as
+        # composed follows from it, the fonts and the engine alone.
         html = render_page(layout, context)
     return BuiltEdition(
         edition,
@@ -136,6 +148,7 @@ def render_html(
         resolver.sources,
         notes=text.notes,
         timings=timings,
+        context=context,
     )
 
 
@@ -143,15 +156,13 @@ def typeset_edition(built: BuiltEdition) -> BuiltEdition:
     """Lay out the HTML, check the laid-out pages, and make the PDF bytes."""
     # The engine and the PDF libraries are imported only here: a rebuild that
     # finds everything up to date never pays their half-second import.
-    from broadsheet import engine
     from broadsheet.pdf.archival import attachments, metadata_fields, sources_of
 
     edition, timings = built.edition, built.timings
     source = edition.installment_path
     roots = built.project.allowed_roots(built.layout.folder)
     kind = built.flavour
-    with timings.stage("layout"):
-        laid_out = engine.lay_out(built.html, source.parent, roots, source, built.warnings)
+    laid_out = compose_page(built, roots)
     with timings.stage("inspect"):
         laid_out.check_fit(built.settings.max_pages, built.settings.article_may_continue)
         built.pages = laid_out.page_count
@@ -178,6 +189,45 @@ def typeset_edition(built: BuiltEdition) -> BuiltEdition:
     return built
 
 
+def compose_page(built: BuiltEdition, roots: list[Path]):
+    """Measure the texts once, compose the page, lay it out once, and judge its fit."""
+    from broadsheet import engine
+    from broadsheet.compose.fit import fit_diagnostics, items_of
+    from broadsheet.compose.plan import compose
+    from broadsheet.page.resources import pixel_sizes
+
+    timings, source = built.timings, built.edition.installment_path
+    rules = built.context["grid"]
+    with timings.stage("measure"):
+        measures = engine.measure_page(built.html, source.parent, roots, source)
+    with timings.stage("compose"):
+        items = items_of(built.context, pixel_sizes(built.image_sources), rules)
+        plan = compose(measures, rules, items)
+    context = {**built.context, "plan": plan, "measuring": False, "overset": 0}
+    with timings.stage("layout"):
+        built.html = render_page(built.layout, context)
+        laid_out = engine.lay_out(built.html, source.parent, roots, source, [])
+        report = laid_out.fit_report(plan, measures, rules, keep_overset=built.draft)
+        if built.draft and report.overset_lines:
+            # a draft shows the desk where the text runs over, and by how much;
+            # the text that does not fit follows on a page of its own
+            built.html = render_page(built.layout, {**context, "overset": report.overset_lines})
+            laid_out = engine.lay_out(built.html, source.parent, roots, source, [])
+            report = laid_out.fit_report(plan, measures, rules, keep_overset=True)
+    built.warnings += laid_out.warnings
+    built.fit = report
+    kind = built.flavour
+    found = fit_diagnostics(report, source, bool(kind and kind.purpose == "print"), built.name)
+    errors = [d for d in found if d.level == "error"]
+    if errors and not built.draft:
+        raise PageOverflowError(found)
+    built.warnings += [
+        d if d.level == "warning" else warning(d.path, f"draft: {d.message}", subject=d.subject)
+        for d in found
+    ]
+    return laid_out
+
+
 def portable_html(built: BuiltEdition) -> str:
     """The HTML without where the project lies: a moved project, or sources
     extracted from an archive elsewhere, make the same file."""
@@ -200,11 +250,13 @@ def low_resolution_warnings(
 
 
 def build_installment(
-    installment_path: Path, outdir: Path, variant: str = DEFAULT_VARIANT
+    installment_path: Path, outdir: Path, variant: str = DEFAULT_VARIANT, draft: bool = False
 ) -> BuiltEdition:
     """Build one variant of an installment; outputs are replaced only when every
-    stage succeeded."""
-    built = typeset_edition(render_html(installment_path, variant))
+    stage succeeded. ``draft`` writes a page that does not fit, overset marked."""
+    built = render_html(installment_path, variant)
+    built.draft = draft
+    built = typeset_edition(built)
     html_path, pdf_path = built.output_paths(outdir)
     with built.timings.stage("write"):
         write_atomically({html_path: built.html.encode("utf-8"), pdf_path: built.pdf})

@@ -154,6 +154,11 @@ JOBS_OPTION = click.option(
 @VARIANT_OPTION
 @JOBS_OPTION
 @click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
+@click.option(
+    "--draft",
+    is_flag=True,
+    help="Write pages that do not fit anyway, overset marked (the fit stays an error).",
+)
 @output_options
 def build(
     reporter: Reporter,
@@ -163,6 +168,7 @@ def build(
     variants: list[str] | None,
     jobs: int,
     force: bool,
+    draft: bool,
 ) -> None:
     """Build PATH: a series folder (every installment × variant) or one installment file."""
     if not harfbuzz_subset_installed():
@@ -174,12 +180,18 @@ def build(
     start = time.perf_counter()
     planned, failures = plan(path, numbers, variants)
     results = [load_failure_result(f) for f in failures]
-    results += _with_progress(reporter, planned, "building", outdir, jobs, force)
+    results += _with_progress(reporter, planned, "building", outdir, jobs, force, draft)
     _report_results(reporter, results, start)
 
 
 def _with_progress(
-    reporter: Reporter, planned: list[Job], what: str, target: Any, workers: int, force: bool
+    reporter: Reporter,
+    planned: list[Job],
+    what: str,
+    target: Any,
+    workers: int,
+    force: bool,
+    draft: bool = False,
 ) -> list[JobResult]:
     counts = {"running": 0, "failed": 0}
     columns = (
@@ -203,7 +215,9 @@ def _with_progress(
             counts["failed"] += result.status == "failed"
             bar.update(task, advance=1, running=counts["running"], failed=counts["failed"])
 
-        return run_jobs(planned, target, workers, force, on_start=started, on_done=done)
+        return run_jobs(
+            planned, target, workers, force, on_start=started, on_done=done, draft=draft
+        )
 
 
 def _report_results(reporter: Reporter, results: list[JobResult], start: float) -> None:
@@ -235,6 +249,17 @@ def results_table(results: list[JobResult]) -> Table:
     return table
 
 
+def fit_table(fits: list[tuple[str, dict[str, Any]]]) -> Table:
+    """One row per installment × variant: how the composed page fills its area."""
+    columns = ("area used", "lines", "arrangement", "figures", "leading", "fit")
+    table = Table("output", *columns, title="fit")
+    for name, row in fits:
+        fit = str(row["fit"])
+        shown = "[green]ok[/]" if fit == "ok" else f"[red]{fit}[/]"
+        table.add_row(name, *(str(row[c]) for c in columns[:-1]), shown)
+    return table
+
+
 @main.command()
 @click.argument("path", type=PATH_ARG)
 @INSTALLMENT_OPTION
@@ -246,6 +271,7 @@ def check(
     """Validate content and layout of PATH, laying out every variant, writing nothing."""
     planned, failures = plan(path, numbers, variants)
     failed = bool(failures)
+    fits: list[tuple[str, dict[str, Any]]] = []
     for failure in failures:
         reporter.add(failure.diagnostics)
     for job in planned:
@@ -256,6 +282,10 @@ def check(
         reporter.stages(result.name, result.stages)
         if result.status != "failed":
             reporter.say(f"ok {job.name}: {result.pages} page(s)")
+        if result.fit:
+            fits.append((job.name, result.fit))
+    if fits:
+        reporter.table(fit_table(fits))
     if reporter.errors:
         reporter.say(f"{reporter.errors} problem(s) found", error=True)
     reporter.finish(failed=failed)

@@ -58,8 +58,11 @@ def load_series(folder: Path) -> tuple[Series, SourceMap]:
 
 
 def series_installments(folder: Path) -> list[Path]:
-    """Installment files of a series folder, in file-name order."""
-    return sorted(p for p in folder.glob(INSTALLMENT_GLOB) if p.is_file())
+    """Installment files of a series folder, in file-name order (a README.md
+    beside them describes the series and is not one)."""
+    return sorted(
+        p for p in folder.glob(INSTALLMENT_GLOB) if p.is_file() and p.stem.lower() != "readme"
+    )
 
 
 def load_edition(installment_path: Path) -> Edition:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from broadsheet.page.settings import Settings
 
@@ -48,6 +55,28 @@ class Advertisement(StrictModel):
     image: Text | None = Field(default=None, description="image file, relative to the content")
 
 
+class Figure(StrictModel):
+    """A photo with its caption (图片说明) and credit, placed on the grid by the composer."""
+
+    image: Text = Field(description="image file, relative to the content")
+    caption: Text | None = Field(default=None, description="图片说明, typeset under the picture")
+    credit: Text | None = Field(default=None, description="本报记者 ×× 摄, 资料图 …")
+    span: int | None = Field(
+        default=None, ge=1, le=8, description="columns wanted; the composer may choose"
+    )
+    importance: int = Field(default=2, ge=1, le=3, description="1 lead picture … 3 minor")
+
+
+class Box(StrictModel):
+    """A titled block of Markdown (数据链接, 相关阅读, 小贴士) the composer places."""
+
+    title: Text
+    body: Text = Field(description="Markdown")
+
+
+Quotes = Text | list[Text]
+
+
 class Installment(StrictModel):
     """Front matter of one installment file; the Markdown body follows it."""
 
@@ -57,6 +86,23 @@ class Installment(StrictModel):
     subhead: Text | None = None
     standfirst: Text | None = None
     editors_note: Text | None = Field(default=None, description="Markdown, 编者按")
-    pull_quote: Text | None = None
+    byline: Text | None = Field(default=None, description="本报记者 ×××, over the article")
+    pull_quotes: Quotes | None = Field(default=None, description="one quote or a list")
+    pull_quote: Quotes | None = Field(default=None, description="the older name of pull_quotes")
+    figures: list[Figure] = Field(default_factory=list)
+    boxes: list[Box] = Field(default_factory=list)
     advertisement: Advertisement | None = None
     settings: Settings = Field(default_factory=Settings, description="this installment's settings")
+
+    @model_validator(mode="after")
+    def _one_quote_key(self) -> Installment:
+        if self.pull_quote is not None and self.pull_quotes is not None:
+            raise ValueError("pull_quote and pull_quotes are one list: keep pull_quotes only")
+        return self
+
+    @property
+    def quotes(self) -> list[str]:
+        value = self.pull_quotes if self.pull_quotes is not None else self.pull_quote
+        if value is None:
+            return []
+        return [value] if isinstance(value, str) else list(value)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from broadsheet.compose.measures import Measures
     from broadsheet.diagnostics import Diagnostic
     from broadsheet.engine.typeset import Attachment, LaidOut
 
@@ -25,6 +26,13 @@ def lay_out(
     from broadsheet.engine.typeset import lay_out as _lay_out
 
     return _lay_out(html, base_url, roots, blame, warnings)
+
+
+def measure_page(html: str, base_url: Path, roots: list[Path], blame: Path) -> Measures:
+    """Lay out a page rendered ``measuring`` and read what the composer needs."""
+    from broadsheet.engine.typeset import measure as _measure
+
+    return _measure(html, base_url, roots, blame)
 
 
 def attachment(name: str, data: bytes, description: str, when: Any) -> Attachment:

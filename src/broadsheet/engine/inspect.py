@@ -134,12 +134,18 @@ def _lines(
     """Every line box with the data-block it belongs to and that block's outer box."""
     if isinstance(box, boxes.MarginBox):
         return  # running headers and page numbers live in the page margins
+    box = getattr(box, "_box", box)  # an absolutely positioned box's placeholder
     element = getattr(box, "element", None)
     name = element.get("data-block") if element is not None else None
+    pseudo = "::" in (getattr(box, "element_tag", "") or "")
+    if element is not None and element.get("data-placed") and not pseudo:
+        # a block the composer placed (a figure, a column of the article): what
+        # it holds must stay inside it, each column a frame of its own
+        frames, frame, block = {}, _Rect.of(box), element.get("data-placed")
     if name and name != block:
-        # The first box of a block on a page is its frame; column boxes of a
-        # multicol block are its children and share its name.
-        block, frame = name, frames.setdefault(name, _Rect.of(box))
+        # Each block's box is its frame (two figures are two frames); column
+        # boxes of a multicol block are its children and share its name.
+        block, frame = name, _Rect.of(box)
     if frame is None:
         frame = _Rect.of(box)
     if isinstance(box, boxes.LineBox):

@@ -13,9 +13,11 @@ from pathlib import Path
 import weasyprint
 
 from broadsheet.diagnostics import Diagnostic, ResourceError, warning
+from broadsheet.engine.columns import thread_columns
 from broadsheet.engine.fetcher import RefusedURL, SafeURLFetcher
 from broadsheet.engine.inspect import check_pages, image_resolutions
 from broadsheet.engine.lines import cjk_line_layout
+from broadsheet.engine.measure import article_pages, note_columns, read_measures
 
 
 @dataclass(frozen=True)
@@ -56,14 +58,34 @@ class LaidOut:
         self._document = document
         self._fetcher = fetcher
         self._blame = blame
+        self.warnings: list[Diagnostic] = []  # what the engine logged
+        self.overset_pages = 0  # a draft's column pages that did not fit, kept at the end
 
     @property
     def page_count(self) -> int:
         return len(self._document.pages)
 
     def check_fit(self, max_pages: int, article_may_continue: bool) -> None:
-        """Raise PageOverflowError naming each block that does not fit, and by how much."""
-        check_pages(self._document, max_pages, article_may_continue, self._blame)
+        """Raise PageOverflowError naming each block that does not fit, and by how much.
+        A draft's overset pages (kept after the sheet) are the fit report's to tell."""
+        pages = self._document.pages
+        if self.overset_pages:
+            self._document.pages = pages[: len(pages) - self.overset_pages]
+        try:
+            check_pages(self._document, max_pages, article_may_continue, self._blame)
+        finally:
+            self._document.pages = pages
+
+    def fit_report(self, plan, measures, rules, keep_overset: bool = False):
+        """Thread a sheet's columns into place (or read a flow's pages) and measure the fit."""
+        from broadsheet.compose.fit import flow_report, sheet_report
+
+        note = note_columns(self._document)
+        if plan.mode == "sheet":
+            fill = thread_columns(self._document, keep_overset)
+            self.overset_pages = fill.overset_pages if keep_overset else 0
+            return sheet_report(plan, fill, measures, rules, note)
+        return flow_report(plan, article_pages(self._document), measures, rules, note)
 
     def image_resolutions(self) -> list[tuple[str, float]]:
         return image_resolutions(self._document)
@@ -100,6 +122,12 @@ class LaidOut:
             raise ResourceError(Diagnostic(self._blame, f"{exc.reason}: {exc.url}")) from None
 
 
+def measure(html: str, base_url: Path, roots: list[Path], blame: Path):
+    """The measuring layout of a page (its warnings are the real layout's to give)."""
+    laid_out = lay_out(html, base_url, roots, blame, [])
+    return read_measures(laid_out._document)
+
+
 def lay_out(
     html: str, base_url: Path, roots: list[Path], blame: Path, warnings: list[Diagnostic]
 ) -> LaidOut:
@@ -113,5 +141,8 @@ def lay_out(
             ).render()
         except RefusedURL as exc:
             raise ResourceError(Diagnostic(blame, f"{exc.reason}: {exc.url}")) from None
-    warnings.extend(warning(blame, message) for message in messages)
-    return LaidOut(document, fetcher, blame)
+    found = [warning(blame, message) for message in messages]
+    warnings.extend(found)
+    laid_out = LaidOut(document, fetcher, blame)
+    laid_out.warnings = found
+    return laid_out

@@ -35,6 +35,7 @@ class JobResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     record: dict[str, Any] | None = None
     stages: dict[str, float] = field(default_factory=dict)
+    fit: dict[str, Any] | None = None  # the composed page's fit (compose.fit.FitReport.row)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -52,6 +53,7 @@ class JobResult:
             "size": self.size,
             "seconds": round(self.seconds, 3),
             "written": [str(p) for p in self.written],
+            "fit": self.fit,
         }
 
 
@@ -77,12 +79,18 @@ class Prepared:
     seconds: float
 
 
-def prepare(job: Job, target: Target, force: bool) -> JobResult | Prepared:
+def _fit_row(built: BuiltEdition) -> dict[str, Any] | None:
+    return built.fit.row() if built.fit is not None else None  # type: ignore[attr-defined]
+
+
+def prepare(job: Job, target: Target, force: bool, draft: bool = False) -> JobResult | Prepared:
     """Render the job's HTML and compute its key, once; a result when nothing is to build."""
     start = time.perf_counter()
     try:
         built = render_html(job.installment, job.variant)
-        key = build_key(built)
+        built.draft = draft
+        # a draft (overset marked, written anyway) is never the up-to-date page
+        key = build_key(built) + ("-draft" if draft else "")
     except BroadsheetError as exc:
         return failed(job.name, exc.diagnostics, time.perf_counter() - start)
     known = None if force else target.up_to_date(job, key)
@@ -109,7 +117,9 @@ def build_prepared(prepared: Prepared, target: Target) -> JobResult:
         committed = target.commit(job, built, prepared.key)
     except BroadsheetError as exc:
         seconds = prepared.seconds + time.perf_counter() - start
-        return failed(job.name, [*built.warnings, *exc.diagnostics], seconds)
+        result = failed(job.name, [*built.warnings, *exc.diagnostics], seconds)
+        result.fit = _fit_row(built)
+        return result
     return JobResult(
         job.name,
         committed.status,
@@ -120,6 +130,7 @@ def build_prepared(prepared: Prepared, target: Target) -> JobResult:
         diagnostics=_about(built.warnings, job.name),
         record=committed.record,
         stages=dict(built.timings.stages),
+        fit=_fit_row(built),
     )
 
 
@@ -127,10 +138,14 @@ def check_job(job: Job) -> JobResult:
     """Every stage of a build in memory, nothing written: the result carries the
     errors and warnings, and the notes of what normalisation changes."""
     start = time.perf_counter()
+    built = None
     try:
-        built = typeset_edition(render_html(job.installment, job.variant))
+        built = render_html(job.installment, job.variant)
+        typeset_edition(built)
     except BroadsheetError as exc:
-        return failed(job.name, exc.diagnostics, time.perf_counter() - start)
+        result = failed(job.name, exc.diagnostics, time.perf_counter() - start)
+        result.fit = _fit_row(built) if built is not None else None
+        return result
     return JobResult(
         job.name,
         "ok",
@@ -138,6 +153,7 @@ def check_job(job: Job) -> JobResult:
         seconds=time.perf_counter() - start,
         diagnostics=_about([*built.notes, *built.warnings], job.name),
         stages=dict(built.timings.stages),
+        fit=_fit_row(built),
     )
 
 
@@ -148,6 +164,7 @@ def run_jobs(
     force: bool = False,
     on_start: Callable[[Job], None] | None = None,
     on_done: Callable[[JobResult], None] | None = None,
+    draft: bool = False,
 ) -> list[JobResult]:
     """Run jobs in ``workers`` processes; one failure stops nothing.
 
@@ -167,7 +184,7 @@ def run_jobs(
 
     dirty: list[Prepared] = []
     for job in jobs:
-        prepared = prepare(job, target, force)
+        prepared = prepare(job, target, force, draft)
         if isinstance(prepared, JobResult):
             finish(prepared)
         else:

@@ -18,7 +18,12 @@ from typing import Literal
 #   plain      text only, no marks (display lines: banner, advertisement)
 #   label      the series label composed into ——{label}之二——
 #   image      not text: a picture's file, checked and resolved to a URL
-Form = Literal["inline", "paragraphs", "markdown", "plain", "label", "image"]
+#   inline_list one text or a list of them, each inline (pull quotes)
+#   figures    pictures with caption and credit (inline), for the composer
+#   boxes      titled Markdown blocks (数据链接 …), for the composer
+Form = Literal[
+    "inline", "paragraphs", "markdown", "plain", "label", "image", "inline_list", "figures", "boxes"
+]
 # Where a text is written: the series file or the installment file, then the key path.
 Source = tuple[str, ...]
 
@@ -30,6 +35,8 @@ class PageText:
     name: str
     source: Source
     form: Form
+    # Older keys still read when the source key is unset (pull_quote → pull_quotes).
+    aliases: tuple[Source, ...] = ()
 
     @property
     def file(self) -> str:
@@ -47,7 +54,7 @@ class PageText:
     @property
     def empty(self) -> list | None:
         """Its value in the template context when its block is hidden or unset."""
-        return [] if self.form in ("markdown", "paragraphs") else None
+        return [] if self.form in ("markdown", "paragraphs", *LIST_FORMS) else None
 
 
 @dataclass(frozen=True)
@@ -58,8 +65,13 @@ class PageBlock:
     hideable: bool
 
 
-def _text(name: str, source: str, form: Form) -> PageText:
-    return PageText(name, tuple(source.split(".")), form)
+LIST_FORMS = ("inline_list", "figures", "boxes")
+
+
+def _text(name: str, source: str, form: Form, *aliases: str) -> PageText:
+    return PageText(
+        name, tuple(source.split(".")), form, tuple(tuple(a.split(".")) for a in aliases)
+    )
 
 
 PAGE_BLOCKS: tuple[PageBlock, ...] = (
@@ -102,13 +114,35 @@ PAGE_BLOCKS: tuple[PageBlock, ...] = (
     PageBlock(
         "article",
         "parts/article.html.j2",
-        (_text("blocks", "installment.body", "markdown"),),
+        (
+            _text("blocks", "installment.body", "markdown"),
+            _text("byline", "installment.byline", "inline"),
+        ),
         hideable=False,
+    ),
+    PageBlock(
+        "figures",
+        "parts/figure.html.j2",
+        (_text("figures", "installment.figures", "figures"),),
+        hideable=True,
     ),
     PageBlock(
         "pull_quote",
         "parts/pull_quote.html.j2",
-        (_text("pull_quote", "installment.pull_quote", "inline"),),
+        (
+            _text(
+                "pull_quotes",
+                "installment.pull_quotes",
+                "inline_list",
+                "installment.pull_quote",
+            ),
+        ),
+        hideable=True,
+    ),
+    PageBlock(
+        "boxes",
+        "parts/box.html.j2",
+        (_text("boxes", "installment.boxes", "boxes"),),
         hideable=True,
     ),
     PageBlock(

@@ -135,3 +135,18 @@ def _cmyk_transform(profile: Path) -> ImageCms.ImageCmsTransform:
         "CMYK",
         renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
     )
+
+
+def pixel_sizes(sources: dict[str, Path]) -> dict[str, tuple[int, int]]:
+    """Each raster image's (width, height) in pixels, by its URL on the page; the
+    header alone is read. Vector images are left out (the composer assumes 3:2)."""
+    sizes = {}
+    for url, path in sources.items():
+        if path.suffix.lower() not in RASTER_SUFFIXES:
+            continue
+        try:
+            with Image.open(path) as image:
+                sizes[url] = image.size
+        except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
+            continue
+    return sizes

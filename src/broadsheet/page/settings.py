@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from broadsheet.compose.rules import Composition
 from broadsheet.diagnostics import display_path
 from broadsheet.page.blocks import HIDEABLE
 from broadsheet.pdf import VARIANTS
@@ -46,6 +47,9 @@ class Settings(BaseModel):
     embed_sources: bool | None = Field(
         default=None, description="attach the installment's sources to the PDF (archives)"
     )
+    composition: Composition | None = Field(
+        default=None, description="the page grid and fit ranges the composer works with"
+    )
 
 
 BUILT_IN = Settings(
@@ -60,6 +64,7 @@ BUILT_IN = Settings(
     page_numbers=False,
     pdf_variant=None,
     embed_sources=False,
+    composition=None,
 )
 
 

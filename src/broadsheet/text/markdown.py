@@ -26,11 +26,13 @@ class ImageRef:
 class Block:
     """One top-level block of the body; ``kind`` picks the template that renders it."""
 
-    kind: str  # "paragraph", "section_heading" or "html"
+    kind: str  # "paragraph", "section_heading", "figure" or "html"
     line: int
-    html: Markup = field(default_factory=Markup)
+    html: Markup = field(default_factory=Markup)  # a figure's: its caption
     lines: tuple[Markup, ...] = ()
     level: int = 0
+    src: str = ""  # a figure's image URL
+    credit: Markup | None = None  # a figure's credit (the image title)
 
 
 @dataclass
@@ -105,7 +107,10 @@ def render_markdown(
         elif token.type == "paragraph_open" and tokens[index + 1].type == "inline":
             inline = tokens[index + 1]
             _prepare_inline(inline, line, text_hook, image_hook, out.images)
-            out.blocks.append(Block("paragraph", line, html=_render_inline(inline.children or [])))
+            figure = _implicit_figure(inline, line, text_hook)
+            out.blocks.append(
+                figure or Block("paragraph", line, html=_render_inline(inline.children or []))
+            )
         else:
             chunk = tokens[index : end + 1]
             for child in chunk:
@@ -223,6 +228,24 @@ def _text_lines(run: list[Token]) -> list[Token]:
 def _render_inline(children: list[Token]) -> Markup:
     html = _PARSER.renderer.renderInline(children, _PARSER.options, {})
     return Markup(html)  # markdown-it escapes text; raw HTML is disabled
+
+
+def _implicit_figure(inline: Token, line: int, text_hook: LineTextHook | None) -> Block | None:
+    """An image alone in its paragraph is a figure (Pandoc): its alt text the
+    caption, its title (``![说明](a.jpg "本报记者 ×× 摄")``) the credit."""
+    children = [
+        c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())
+    ]
+    if len(children) != 1 or children[0].type != "image":
+        return None
+    image = children[0]
+    caption = _render_inline(image.children or []) if image.children else Markup("")
+    title = str(image.attrGet("title") or "").strip()
+    credit = None
+    if title:
+        title = text_hook(title, line) if text_hook else title
+        credit = Markup(typeset_text(title, paragraph_end=True))
+    return Block("figure", line, html=caption, src=str(image.attrGet("src") or ""), credit=credit)
 
 
 def _split_heading(inline: Token) -> tuple[Markup, ...]:

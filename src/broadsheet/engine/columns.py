@@ -1,0 +1,93 @@
+"""Thread the article: set each page of the "column" flow into its slot on the sheet.
+
+The page template puts the article on named pages the size of each column
+(``@page column:nth(k of column)``); WeasyPrint paginates it through them with
+its own break rules, justification and all. Here each column page's boxes are
+moved into the empty slot the composer left for it on page 1, and the column
+pages are dropped, so the PDF has one page, one content stream in reading
+order, shared fonts, and links and bookmarks that point into the sheet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from weasyprint.document import Page
+from weasyprint.formatting_structure import boxes
+
+from broadsheet.engine.measure import _attr, walk
+
+COLUMN_PAGE = "column"
+
+
+@dataclass
+class ColumnFill:
+    """What the engine actually set in each column (px), and what did not fit."""
+
+    depths: list[float] = field(default_factory=list)
+    used: list[float] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    line_height: float = 0.0
+    overset_lines: int = 0
+    overset_text: str = ""
+    overset_pages: int = 0
+
+
+def _line_boxes(box: boxes.Box) -> list[boxes.LineBox]:
+    return [b for b in walk(box) if isinstance(b, boxes.LineBox)]
+
+
+def _text_of(box: boxes.Box) -> str:
+    return "".join(b.text for b in walk(box) if isinstance(b, boxes.TextBox))
+
+
+def thread_columns(document, keep_overset: bool = False) -> ColumnFill:
+    """Move the column pages into the sheet's slots; report each column's fill."""
+    pages = document.pages
+    sheet = pages[0]._page_box
+    slots = [
+        box
+        for box in walk(sheet)
+        if (_attr(box, "data-placed") or "").startswith("slot-") and isinstance(box, boxes.BlockBox)
+    ]
+    column_pages = [p for p in pages[1:] if p._page_box.page_type.name == COLUMN_PAGE]
+    others = [p for p in pages[1:] if p._page_box.page_type.name != COLUMN_PAGE]
+    fill = ColumnFill()
+    heights = []
+    for slot, page in zip(slots, column_pages, strict=False):
+        page_box = page._page_box
+        top = page_box.content_box_y()
+        lines = _body_lines(page_box)
+        heights += [line.height for line in lines]
+        # a paragraph split at the foot is drawn to the page bottom: read its lines
+        bottom = max((b.position_y + b.height for b in _line_boxes(page_box)), default=top)
+        fill.depths.append(slot.height)
+        fill.used.append(bottom - top)
+        fill.lines.append(len(lines))
+        root = page_box.children[0]
+        root.translate(slot.content_box_x() - page_box.content_box_x(), slot.content_box_y() - top)
+        slot.children = [*slot.children, root]
+    for slot in slots[len(column_pages) :]:
+        fill.depths.append(slot.height)
+        fill.used.append(0.0)
+        fill.lines.append(0)
+    overset = column_pages[len(slots) :]
+    fill.overset_lines = sum(len(_body_lines(p._page_box)) for p in overset)
+    fill.overset_pages = len(overset)
+    fill.overset_text = "".join(_text_of(p._page_box) for p in overset)
+    if heights:
+        fill.line_height = max(set(heights), key=heights.count)
+    document.pages = [Page(sheet), *others]
+    if keep_overset:
+        document.pages += overset
+    return fill
+
+
+def _body_lines(box: boxes.Box, in_heading: bool = False) -> list[boxes.LineBox]:
+    """The lines of body text (not of section headings) under ``box``."""
+    if isinstance(box, boxes.LineBox):
+        return [] if in_heading else [box]
+    in_heading = in_heading or getattr(box, "element_tag", "") in ("h2", "h3", "h4")
+    return [
+        line for child in getattr(box, "children", ()) for line in _body_lines(child, in_heading)
+    ]
