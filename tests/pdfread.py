@@ -45,9 +45,18 @@ def columns(chars: list[dict], gap: float = 9.0) -> list[Column]:
     return out
 
 
+def main_size(chars: list[dict], font: str) -> float:
+    """The size most characters of ``font`` are set in: the composer may step a
+    text's size (layout.yaml type_scales, quote_scales), so tests read it."""
+    sizes = Counter(round(c["size"], 2) for c in chars if c["fontname"].split("+")[-1] == font)
+    assert sizes, f"no {font} on the page"
+    return sizes.most_common(1)[0][0]
+
+
 def body_chars(
-    chars: list[dict], font: str = "Noto-Serif-CJK-SC", size: float = 13.0
+    chars: list[dict], font: str = "Noto-Serif-CJK-SC", size: float | None = None
 ) -> list[dict]:
+    size = size or main_size(chars, font)
     return [
         c for c in chars if c["fontname"].split("+")[-1] == font and abs(c["size"] - size) < 0.05
     ]

@@ -9,16 +9,17 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
-from pdfread import block_chars, columns, justified_lines, lines_of, page_chars
+from pdfread import block_chars, columns, justified_lines, lines_of, main_size, page_chars
 
 from broadsheet.text.normalise import HAN_RE
 
-# The page's running text: (name, font, size in pt, first-line indent in pt)
+# The page's running text: (name, font, size in pt, first-line indent in em).
+# None: the size the composer chose (it may step the body and the quote).
 BLOCKS = [
-    ("body", "Noto-Serif-CJK-SC", 13.0, 26.0),
-    ("editor's note", "LXGW-WenKai", 15.0, 30.0),
-    ("standfirst", "LXGW-WenKai", 16.0, 32.0),
-    ("pull quote", "LXGW-WenKai-Bold", 24.0, 48.0),
+    ("body", "Noto-Serif-CJK-SC", None, 2),
+    ("editor's note", "LXGW-WenKai", 15.0, 2),
+    ("standfirst", "LXGW-WenKai", 16.0, 2),
+    ("pull quote", "LXGW-WenKai-Bold", None, 2),
 ]
 HEADINGS = [
     ("headline", "Noto-Sans-CJK-SC-Bold", 100.0),
@@ -37,8 +38,15 @@ def chars(sample_pdf: Path) -> list[dict]:
     return page_chars(sample_pdf)
 
 
+def sized(chars: list[dict], font: str, size: float | None, indent: float) -> tuple[float, float]:
+    """The block's size in pt and its first-line indent in pt."""
+    size = size or main_size(chars, font)
+    return size, indent * size
+
+
 def all_lines(chars: list[dict]):
-    for name, font, size, _ in BLOCKS:
+    for name, font, size, indent in BLOCKS:
+        size, _ = sized(chars, font, size, indent)
         for column in columns(block_chars(chars, font, size)):
             for line in lines_of(column):
                 yield name, line
@@ -50,8 +58,9 @@ def all_lines(chars: list[dict]):
 
 @pytest.mark.parametrize(("name", "font", "size", "indent"), BLOCKS, ids=[b[0] for b in BLOCKS])
 def test_justified_lines_are_flush(
-    chars: list[dict], name: str, font: str, size: float, indent: float
+    chars: list[dict], name: str, font: str, size: float | None, indent: float
 ) -> None:
+    size, indent = sized(chars, font, size, indent)
     lines = justified_lines(block_chars(chars, font, size), indent)
     assert lines, f"no {name} on the page"
     off = [
@@ -64,8 +73,9 @@ def test_justified_lines_are_flush(
 
 @pytest.mark.parametrize(("name", "font", "size", "indent"), BLOCKS, ids=[b[0] for b in BLOCKS])
 def test_no_single_character_on_a_last_line(
-    chars: list[dict], name: str, font: str, size: float, indent: float
+    chars: list[dict], name: str, font: str, size: float | None, indent: float
 ) -> None:
+    size, indent = sized(chars, font, size, indent)
     for j in justified_lines(block_chars(chars, font, size), indent):
         if j.last_of_paragraph:
             kept = [c for c in j.line.chars if c["text"] not in LINE_START_FORBIDDEN]
@@ -92,6 +102,7 @@ def test_two_em_marks_never_split(chars: list[dict]) -> None:
 
 def test_quarter_em_between_han_and_latin_none_at_line_edges(chars: list[dict]) -> None:
     _, font, size, indent = BLOCKS[0]
+    size, indent = sized(chars, font, size, indent)
     found = 0
     for column in columns(block_chars(chars, font, size)):
         lines = lines_of(column)
@@ -122,7 +133,8 @@ def test_quarter_em_between_han_and_latin_none_at_line_edges(chars: list[dict]) 
 def test_pdfplumber_reads_no_space_between_chinese(sample_pdf: Path, chars: list[dict]) -> None:
     with pdfplumber.open(sample_pdf) as pdf:
         page = pdf.pages[0]
-        for name, font, size, _ in BLOCKS:
+        for name, font, size, indent in BLOCKS:
+            size, _ = sized(chars, font, size, indent)
             for column in columns(block_chars(chars, font, size)):
                 top = min(c["top"] for c in column.chars)
                 bottom = max(c["bottom"] for c in column.chars)

@@ -34,6 +34,8 @@ class Measures:
     flow: tuple[Unit, ...]  # at the first type scale
     leading: float  # the article's measured line height, in em
     flows: dict[float, tuple[Unit, ...]] = field(default_factory=dict)  # by type scale
+    # the note's lines and chrome by its type scale
+    notes: dict[float, tuple[tuple[float, ...], float]] = field(default_factory=dict)
     figure_captions: dict[tuple[int, int], float] = field(default_factory=dict)
     quotes: dict[tuple[int, int, float], float] = field(default_factory=dict)  # index, span, size
     boxes: dict[tuple[int, int], float] = field(default_factory=dict)

@@ -26,6 +26,7 @@ WEIGHTS = {
     "scale": 20.0,  # per unit of picture scale away from 1
     "leading": 300.0,  # per unit of relative leading change
     "type_scale": 150.0,  # per unit of type size change
+    "note_scale": 30.0,  # per unit of the note's type size change
     "figure_distance": 4.0,  # per column between a picture and its paragraph
     "quote_beside_source": 15.0,
     "lead_not_on_top": 10.0,
@@ -81,6 +82,7 @@ class Plan:
     leading: float
     line_height: float  # px, at that leading
     type_scale: float = 1.0
+    note_scale: float = 1.0
     area_height: float = 0.0
     note_height: float = 0.0
     columns: list[Rect] = field(default_factory=list)
@@ -97,16 +99,16 @@ class Plan:
         return sum(c.height for c in self.columns)
 
 
-def note_height(measures: Measures, columns: int) -> tuple[float, float]:
+def note_height(measures: Measures, columns: int, scale: float = 1.0) -> tuple[float, float]:
     """The note's column height (balanced: the first columns take one line more
     where the lines do not divide) and its whole box with margin; (0, 0)
     without a note."""
-    lines = measures.note_lines
+    lines, chrome = measures.notes.get(scale, (measures.note_lines, measures.note_chrome))
     if not lines:
         return 0.0, 0.0
     first = sum(lines[: -(-len(lines) // columns)])
     height = first + 0.05
-    return height, height + measures.note_chrome
+    return height, height + chrome
 
 
 def compose(measures: Measures, rules: Composition, items: list[Item]) -> Plan:
@@ -283,7 +285,36 @@ def _score(
 
 
 def _compose_sheet(measures: Measures, rules: Composition, items: list[Item]) -> Plan:
-    note_column, note_total = note_height(measures, rules.note_columns)
+    """The best plan over the note's sizes: the note is the one fixed block
+    whose size moves the whole area (a larger note, shallower columns)."""
+    best: Plan | None = None
+    tried = 0
+    # the least change first: the stylesheet's sizes, then the smallest step
+    combos = sorted(
+        itertools.product(measures.notes or [1.0], measures.flows),
+        key=lambda c: abs(c[0] - 1) * WEIGHTS["note_scale"] + abs(c[1] - 1) * WEIGHTS["type_scale"],
+    )
+    for note_scale, type_scale in combos:
+        plan = _compose_sheet_at(measures, rules, items, note_scale, type_scale)
+        plan.score += abs(note_scale - 1) * WEIGHTS["note_scale"]
+        tried += plan.candidates
+        if best is None or plan.score < best.score:
+            best = plan
+        if _fills(best) or (_overset(best) and note_scale >= 1 and type_scale >= 1):
+            break  # it fits, or larger sizes would only run further over
+    assert best is not None
+    best.candidates = tried
+    return best
+
+
+def _compose_sheet_at(
+    measures: Measures,
+    rules: Composition,
+    items: list[Item],
+    note_scale: float,
+    type_scale: float,
+) -> Plan:
+    note_column, note_total = note_height(measures, rules.note_columns, note_scale)
     area_height = (
         measures.content_top
         + measures.content_height
@@ -304,10 +335,10 @@ def _compose_sheet(measures: Measures, rules: Composition, items: list[Item]) ->
     figures = any(item.kind == "figure" for item in items)
     best: _Trial | None = None
     tried = 0
-    for type_scale in sorted(measures.flows, key=lambda s: abs(s - 1)):
-        flow = measures.flows[type_scale]
+    for flow_scale in (type_scale,):
+        flow = measures.flows[flow_scale]
 
-        def evaluate(arrangement, flow=flow, type_scale=type_scale) -> _Trial | None:
+        def evaluate(arrangement, flow=flow, type_scale=flow_scale) -> _Trial | None:
             found = None
 
             def consider(leading: float) -> _Trial | None:
@@ -362,8 +393,6 @@ def _compose_sheet(measures: Measures, rules: Composition, items: list[Item]) ->
         tried += count
         if trial is not None and (best is None or trial.score < best.score):
             best = trial
-        if best is not None and (_fills(best.plan) or _overset(best.plan)):
-            break  # it fits, or larger type would only run further over
     if best is None:
         # The blocks do not fit on the grid together in any arrangement tried:
         # the article alone is set, and the plan says what was left off.
@@ -379,8 +408,10 @@ def _compose_sheet(measures: Measures, rules: Composition, items: list[Item]) ->
         *(Placed("slot", k, f"slot-{k + 1}", rect) for k, rect in enumerate(plan.columns)),
     ]
     plan.note_height = note_column
+    plan.note_scale = note_scale
     plan.area_height = area_height
     plan.candidates = tried
+    plan.score = best.score
     return plan
 
 

@@ -44,6 +44,9 @@ class Composition(BaseModel):
     quote_scales: list[float] = Field(
         default=[1.0], description="pull quote type sizes the fit may use, × the stylesheet's"
     )
+    note_scales: list[float] = Field(
+        default=[1.0], description="editor's note type sizes the fit may use, × the stylesheet's"
+    )
     type_scales: list[float] = Field(
         default=[1.0], description="article type sizes the fit may use, × the stylesheet's"
     )
@@ -56,7 +59,7 @@ class Composition(BaseModel):
             wide = [s for s in getattr(self, name) if not 1 <= s <= self.columns]
             if wide:
                 raise ValueError(f"{name}: {wide[0]} is not between 1 and columns ({self.columns})")
-        for name in ("type_scales", "quote_scales"):
+        for name in ("type_scales", "quote_scales", "note_scales"):
             values = getattr(self, name)
             if not values or any(not 0.5 <= s <= 2 for s in values):
                 raise ValueError(f"{name}: each between 0.5 and 2")

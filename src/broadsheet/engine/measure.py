@@ -52,8 +52,15 @@ def read_measures(document) -> Measures:
     page_with = {}
     current_span = 1
     flows: dict[float, tuple[Unit, ...]] = {}
+    notes: dict[float, tuple[tuple[float, ...], float]] = {}
     for page in pages[1:]:
         for box in walk(page):
+            note_scale = _attr(box, "data-note-scale")
+            if note_scale is not None and float(note_scale) not in notes:
+                found = _first(box, lambda b: _attr(b, "data-block") == "editors_note")
+                if found is not None:
+                    chrome = found.margin_top + found.border_height() - found.height
+                    notes[float(note_scale)] = (tuple(li.height for li in _lines(found)), chrome)
             scale = _attr(box, "data-type-scale")
             if scale is not None and isinstance(box, boxes.BlockBox) and float(scale) not in flows:
                 article = _first(box, lambda b: _attr(b, "data-block") == "article")
@@ -65,12 +72,7 @@ def read_measures(document) -> Measures:
                 current_span = int(span)
             if key and (key, current_span) not in page_with and box.element_tag != "p":
                 page_with[(key, current_span)] = box
-    note = page_with.get(("editors_note", 1))
-    note_lines: tuple[float, ...] = ()
-    note_chrome = 0.0
-    if note is not None:
-        note_lines = tuple(line.height for line in _lines(note))
-        note_chrome = note.margin_top + note.border_height() - note.height
+    note_lines, note_chrome = notes.get(1.0, next(iter(notes.values()), ((), 0.0)))
     article = page_with[("article", 1)]
     flow = next(iter(flows.values()))
     font_size = article.style["font_size"]
@@ -88,6 +90,7 @@ def read_measures(document) -> Measures:
         flow=flow,
         leading=leading,
         flows=flows,
+        notes=notes,
     )
     for (key, span), box in page_with.items():
         kind, _, index = key.partition("-")
