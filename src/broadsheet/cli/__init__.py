@@ -250,13 +250,17 @@ def results_table(results: list[JobResult]) -> Table:
 
 
 def fit_table(fits: list[tuple[str, dict[str, Any]]]) -> Table:
-    """One row per installment × variant: how the composed page fills its area."""
-    columns = ("area used", "lines", "arrangement", "figures", "leading", "fit")
-    table = Table("output", *columns, title="fit")
+    """One row per installment × variant: how the composed page fills its area
+    (lines set / available, area used, the arrangement with the pictures' sizes)."""
+    table = Table("output", "lines", "used", "arrangement", "fit", title="fit")
     for name, row in fits:
         fit = str(row["fit"])
         shown = "[green]ok[/]" if fit == "ok" else f"[red]{fit}[/]"
-        table.add_row(name, *(str(row[c]) for c in columns[:-1]), shown)
+        arrangement = str(row["arrangement"])
+        if row["figures"] != "—":
+            arrangement += f" ({row['figures']})"
+        arrangement += f"; leading {row['leading']}"
+        table.add_row(name, str(row["lines"]), str(row["area used"]), arrangement, shown)
     return table
 
 

@@ -502,49 +502,92 @@ def _describe(placed: list[Placed]) -> str:
 
 
 def _compose_flow(measures: Measures, rules: Composition, items: list[Item]) -> Plan:
+    """Blocks between paragraphs, as floats are placed: at the first paragraph end
+    at or after the place each belongs where it fits, a picture shrunk (within
+    ``figure_scale``) to the room left on the page, else after more text."""
     _, note_total = note_height(measures, rules.note_columns)
     first = measures.content_top + measures.content_height - measures.area_top - note_total
-    depths = [first] + [measures.content_height] * 12
+    depths = [first] + [measures.content_height] * 24
     blocks = max((u.block for u in measures.flow), default=0) + 1
     gap = mm(rules.gap) * PX_PER_MM
     line = measures.line_height
+    low, high = rules.figure_scale
+    width = measures.area_width
+    # a picture is at most 40 % of a page deep: a portrait one is set narrower
+    tallest = 0.4 * measures.content_height
+
+    def size(item: Item, scale: float) -> tuple[float, float, float]:
+        caption = measures.figure_captions.get((item.index, 1), 0.0)
+        if item.kind != "figure":
+            return _item_height(measures, rules, item, 1, 1.0)[0], 0.0, 0.0
+        natural = min(1.0, tallest / (width * item.aspect)) if item.aspect else 1.0
+        image = width * item.aspect * natural * scale
+        return caption + image, image, width * natural * scale
+
+    queue = sorted(
+        (
+            (_wanted_position(item, order, len(items), blocks), order, item)
+            for order, item in enumerate(items)
+        ),
+        key=lambda entry: (entry[0], entry[1]),
+    )
     after: dict[int, list[tuple[Item, float, float]]] = {}
     placed_items: list[Placed] = []
-    low, high = rules.figure_scale
-    for order, item in enumerate(items):
-        wanted = _wanted_position(item, order, len(items), blocks)
-        choice = None
-        for distance in range(blocks + 1):
-            for position in sorted({wanted - distance, wanted + distance}):
-                if not 0 <= position <= blocks:
-                    continue
-                for scale in (1.0, *(s for s in _steps(low, high) if s != 1.0)):
-                    if item.kind != "figure" and scale != 1.0:
-                        continue
-                    height, image = _item_height(measures, rules, item, 1, scale)
-                    trial = {k: list(v) for k, v in after.items()}
-                    trial.setdefault(position, []).append((item, height, image))
-                    threaded = thread(_with_items(measures.flow, trial, gap), depths)
-                    holes = _flow_holes(threaded, depths, line)
-                    if not holes:
-                        choice = (position, height, image, scale)
-                        break
-                if choice:
-                    break
-            if choice:
-                break
-        if choice is None:
-            height, image = _item_height(measures, rules, item, 1, 1.0)
-            choice = (wanted, height, image, 1.0)
-        position, height, image, scale = choice
-        after.setdefault(position, []).append((item, height, image))
-        box = Rect(0, 0, measures.area_width, height)
-        placed_items.append(
-            Placed(item.kind, item.index, item.name, box, 1, position, "flow", image, scale)
-        )
+    page, y = 0, 0.0
+
+    def place(boundary: int, force: bool = False) -> None:
+        nonlocal page, y
+        while queue and (queue[0][0] <= boundary or force):
+            _, _, item = queue[0]
+            room = depths[page] - y - gap * (2 if y > 0 else 1)
+            height, image, image_width = size(item, min(1.0, high))
+            scale = 1.0
+            if height > room and item.kind == "figure" and image:
+                # shrink the picture to the room left, if the layout allows
+                caption = height - image
+                scale = max(low, (room - caption) / image) if room > caption else low
+                height, image, image_width = size(item, scale)
+            if height > room and y > 0 and not force:
+                return  # more text first: the block goes after a later paragraph
+            if height > room and y > 0:
+                page, y = page + 1, 0.0
+            queue.pop(0)
+            y += (gap if y > 0 else 0.0) + height + gap
+            after.setdefault(boundary, []).append((item, height, image))
+            box = Rect(0, 0, image_width or width, height)
+            placed_items.append(
+                Placed(item.kind, item.index, item.name, box, 1, boundary, "flow", image, scale)
+            )
+
+    def stand(prefix: tuple[Unit, ...]) -> tuple[int, float]:
+        # where the text so far ends, by the same model as the final prediction
+        threaded = thread(_with_items(prefix, after, gap), depths)
+        last = max(threaded.last_column, 0)
+        return last, threaded.used[last]
+
+    def heading_hole(position: int) -> bool:
+        # the next unit is a section heading that will not fit with its first
+        # line: the page would end in a hole a block could fill instead
+        following = measures.flow[position + 1 : position + 3]
+        if not following or not following[0].keep_with_next or y == 0:
+            return False
+        need = following[0].margin_top + following[0].height + following[0].margin_bottom
+        need += following[1].height if len(following) > 1 else 0.0
+        return y + need > depths[page]
+
+    place(0)
+    for position, unit in enumerate(measures.flow):
+        if unit.block >= 0 and _last_of(measures.flow, unit):
+            page, y = stand(measures.flow[: position + 1])
+            place(unit.block + 1)
+            if queue and heading_hole(position):
+                # bring the next block forward into the room the heading leaves
+                queue[0] = (unit.block + 1, *queue[0][1:])
+                place(unit.block + 1)
+    place(blocks, force=True)
     threaded = thread(_with_items(measures.flow, after, gap), depths)
     plan = Plan("flow", measures.leading, line, predicted=threaded)
-    plan.columns = [Rect(0, 0, measures.area_width, d) for d in depths]
+    plan.columns = [Rect(0, 0, width, d) for d in depths]
     plan.placed = placed_items
     plan.after = {}
     for placed in placed_items:
