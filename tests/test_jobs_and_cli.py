@@ -40,8 +40,10 @@ def demo(tmp_path: Path) -> Path:
     project = make_project(tmp_path / "project")
     series = project / "content" / "demo"
     shutil.copytree(FIXTURE, series)
-    # 600 px across a 64 mm column: under 240 ppi, a warning for print
-    Image.new("RGB", (600, 400), (90, 120, 60)).save(series / "photo.png")
+    # 600 px across a picture two or more columns wide: under 240 ppi, a warning
+    # for print. A banner's shape, as test_series' photo: beside a taller one the
+    # fixture's few lines cannot balance and print is underset.
+    Image.new("RGB", (600, 80), (90, 120, 60)).save(series / "photo.png")
     return series
 
 
@@ -146,6 +148,9 @@ def test_json_output_is_one_document_with_diagnostics_and_results(
     assert document["exit_code"] == 0
     assert [r["output"] for r in document["results"]] == ["demo-series/02/print"]
     assert document["results"][0]["status"] == "built"
+    # the composed page's fit is part of the result
+    fit = document["results"][0]["fit"]
+    assert fit["fit"] == "ok" and fit["mode"] == "sheet" and "figure-1" in fit["figures"]
     (warning,) = [d for d in document["diagnostics"] if d["level"] == "warning"]
     assert warning["path"].endswith("photo.png") and "ppi" in warning["message"]
     assert warning["subject"] == "demo-series/02/print"

@@ -1,4 +1,5 @@
-"""The restructuring changed no byte: the sample's PDFs match hashes recorded before it.
+"""Rebuilding the sample changes no byte: its PDFs match the hashes recorded
+with the composed page (re-recorded when the composer came: the page changed).
 
 The hashes hold for one engine and font set; on another (a new WeasyPrint,
 pikepdf or font package) the test says so and skips rather than compare

@@ -310,7 +310,11 @@ def config(reporter: Reporter, path: Path, number: int | None, variant: str) -> 
     installment = find_installment(path, number)
     edition = load_edition(installment)
     _, settings = resolve_variant(edition, variant, find_project(installment).layouts_dir)
-    described = settings.describe()
+    # a nested setting (composition) shows as the JSON its YAML would be
+    described = [
+        (n, v.model_dump(mode="json") if hasattr(v, "model_dump") else v, o)
+        for n, v, o in settings.describe()
+    ]
     reporter.results += [{"setting": n, "value": v, "origin": str(o)} for n, v, o in described]
     rows = [(n, json.dumps(v, ensure_ascii=False), str(o)) for n, v, o in described]
     reporter.say(f"# {display_path(installment)}, variant {variant}", essential=True)

@@ -48,6 +48,10 @@ class FitReport:
     def note_ok(self) -> bool:
         return self.note_columns is None or abs(self.note_columns[0] - self.note_columns[1]) <= 1
 
+    def lost(self) -> list[str]:
+        """The problems that leave text or blocks off the page."""
+        return [p for p in self.problems() if p.startswith(("area:", "article: overset"))]
+
     def problems(self) -> list[str]:
         out = []
         if self.left_off:
@@ -157,10 +161,18 @@ def _base(plan: Plan, measures: Measures, rules: Composition, note) -> FitReport
 def fit_diagnostics(
     report: FitReport, path: Path, is_print: bool, subject: str
 ) -> list[Diagnostic]:
-    """Errors for a page that goes to press, warnings for reading copies."""
-    level = "error" if is_print else "warning"
+    """Errors for a page that goes to press; for reading copies a page that is
+    short or has holes is a warning, but one that would lose text or a block is
+    an error for every variant."""
+    lost = report.lost()
     return [
-        Diagnostic(path, problem, level=level, subject=subject) for problem in report.problems()
+        Diagnostic(
+            path,
+            problem,
+            level="error" if is_print or problem in lost else "warning",
+            subject=subject,
+        )
+        for problem in report.problems()
     ]
 
 

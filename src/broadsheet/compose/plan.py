@@ -144,7 +144,9 @@ def _options(item: Item, columns: int, rules: Composition) -> list[tuple[int, in
     ]
 
 
-def _search(items: list[Item], rules: Composition, evaluate, valid) -> tuple[object, int]:
+def _search(
+    items: list[Item], rules: Composition, evaluate, valid, budget: int
+) -> tuple[object, int]:
     """The best arrangement by ``evaluate`` (a trial or None): every one when
     they are few, else a hill climb from the first choice of each item, one
     item's place changed at a time, within ``max_candidates`` evaluations. The
@@ -154,7 +156,7 @@ def _search(items: list[Item], rules: Composition, evaluate, valid) -> tuple[obj
     for choices in options:
         total *= len(choices)
     best, tried = None, 0
-    if total <= rules.max_candidates:
+    if total <= budget:
         for arrangement in itertools.product(*options):
             trial = evaluate(arrangement)
             tried += 1
@@ -166,11 +168,11 @@ def _search(items: list[Item], rules: Composition, evaluate, valid) -> tuple[obj
     best = evaluate(current)
     tried = 1
     improved = True
-    while improved and tried < rules.max_candidates:
+    while improved and tried < budget:
         improved = False
         for index, choices in enumerate(options):
             for choice in choices:
-                if choice == current[index] or tried >= rules.max_candidates:
+                if choice == current[index] or tried >= budget:
                     continue
                 arrangement = (*current[:index], choice, *current[index + 1 :])
                 trial = evaluate(arrangement)
@@ -295,13 +297,17 @@ def _compose_sheet(measures: Measures, rules: Composition, items: list[Item]) ->
         key=lambda c: abs(c[0] - 1) * WEIGHTS["note_scale"] + abs(c[1] - 1) * WEIGHTS["type_scale"],
     )
     for note_scale, type_scale in combos:
-        plan = _compose_sheet_at(measures, rules, items, note_scale, type_scale)
+        # each size step its own search, the page at most twice the budget
+        budget = max(min(rules.max_candidates, 2 * rules.max_candidates - tried), 1)
+        plan = _compose_sheet_at(measures, rules, items, note_scale, type_scale, budget)
         plan.score += abs(note_scale - 1) * WEIGHTS["note_scale"]
         tried += plan.candidates
         if best is None or plan.score < best.score:
             best = plan
         if _fills(best) or (_overset(best) and note_scale >= 1 and type_scale >= 1):
             break  # it fits, or larger sizes would only run further over
+        if tried >= 2 * rules.max_candidates:
+            break
     assert best is not None
     best.candidates = tried
     return best
@@ -313,6 +319,7 @@ def _compose_sheet_at(
     items: list[Item],
     note_scale: float,
     type_scale: float,
+    budget: int,
 ) -> Plan:
     note_column, note_total = note_height(measures, rules.note_columns, note_scale)
     area_height = (
@@ -389,7 +396,7 @@ def _compose_sheet_at(
             scale = rules.figure_scale[0]
             return _geometry(measures, rules, chosen, partial, area_height, scale) is not None
 
-        trial, count = _search(items, rules, evaluate, valid)
+        trial, count = _search(items, rules, evaluate, valid, budget)
         tried += count
         if trial is not None and (best is None or trial.score < best.score):
             best = trial
@@ -601,7 +608,7 @@ def _compose_flow(measures: Measures, rules: Composition, items: list[Item]) -> 
 
 def _wanted_position(item: Item, order: int, count: int, blocks: int) -> int:
     if item.kind == "figure" and item.anchor is not None:
-        return min(item.anchor, blocks)
+        return min(item.anchor + 1, blocks)  # after the paragraph it stood after
     if item.kind == "quote" and item.source is not None:
         return min(item.source + 2, blocks)
     if item.kind == "box":

@@ -54,6 +54,7 @@ class JobResult:
             "seconds": round(self.seconds, 3),
             "written": [str(p) for p in self.written],
             "fit": self.fit,
+            "stages": {name: round(seconds, 3) for name, seconds in self.stages.items()},
         }
 
 
