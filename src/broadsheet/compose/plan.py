@@ -9,6 +9,7 @@ then laid out once.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass, field
 
@@ -120,10 +121,22 @@ def compose(measures: Measures, rules: Composition, items: list[Item]) -> Plan:
 # -- sheet: one page, columns around placed blocks -----------------------------
 
 
+def _grid(rules: Composition, area_width: float) -> tuple[float, float, float]:
+    """Column width, column pitch and the block gap in px."""
+    return _grid_of(rules.columns, rules.gutter, rules.gap, area_width)
+
+
+@functools.lru_cache(maxsize=64)
+def _grid_of(columns: int, gutter: str, gap: str, area_width: float):
+    column = (area_width / PX_PER_MM - (columns - 1) * mm(gutter)) / columns * PX_PER_MM
+    return column, column + mm(gutter) * PX_PER_MM, mm(gap) * PX_PER_MM
+
+
 def _item_height(
     measures: Measures, rules: Composition, item: Item, span: int, scale: float, size: float = 1.0
 ):
-    width = rules.span_width(measures.area_width / PX_PER_MM, span) * PX_PER_MM
+    column, pitch, _ = _grid(rules, measures.area_width)
+    width = span * column + (span - 1) * (pitch - column)
     if item.kind == "figure":
         image = width * item.aspect * scale
         return image + measures.figure_captions.get((item.index, span), 0.0), image
@@ -208,9 +221,7 @@ def _geometry(measures, rules, items, arrangement, area_height, scale):
     """Placed blocks and the text columns left, or None when the arrangement leaves
     a hole or a column too shallow."""
     columns = rules.columns
-    column_width = rules.column_width(measures.area_width / PX_PER_MM) * PX_PER_MM
-    pitch = column_width + mm(rules.gutter) * PX_PER_MM
-    gap = mm(rules.gap) * PX_PER_MM
+    column_width, pitch, gap = _grid(rules, measures.area_width)
     tops, feet = [0.0] * columns, [area_height] * columns
     placed = []
     for item, (span, start, side, size) in zip(items, arrangement, strict=True):
@@ -481,7 +492,7 @@ def _fit(measures, rules, items, arrangement, area_height, leading, flow) -> _Tr
         return None
     if trials[0].plan.predicted and not trials[0].plan.predicted.overset_lines:
         lo, hi = low, high
-        for _ in range(7):
+        for _ in range(6):
             middle = (lo + hi) / 2
             trial = attempt(middle)
             if trial is None or (trial.plan.predicted and trial.plan.predicted.overset_lines):
