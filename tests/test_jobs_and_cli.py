@@ -150,7 +150,8 @@ def test_json_output_is_one_document_with_diagnostics_and_results(
     assert document["results"][0]["status"] == "built"
     # the composed page's fit is part of the result
     fit = document["results"][0]["fit"]
-    assert fit["fit"] == "ok" and fit["mode"] == "sheet" and "figure-1" in fit["figures"]
+    # the filler series is set in one column (its series.yaml): blocks between paragraphs
+    assert fit["fit"] == "ok" and fit["mode"] == "flow" and "figure-1" in fit["figures"]
     (warning,) = [d for d in document["diagnostics"] if d["level"] == "warning"]
     assert warning["path"].endswith("photo.png") and "ppi" in warning["message"]
     assert warning["subject"] == "demo-series/02/print"

@@ -207,13 +207,14 @@ def compose_page(built: BuiltEdition, roots: list[Path]):
     with timings.stage("layout"):
         built.html = render_page(built.layout, context)
         laid_out = engine.lay_out(built.html, source.parent, roots, source, [])
-        report = laid_out.fit_report(plan, measures, rules, keep_overset=built.draft)
+        limit = 0 if built.settings.article_may_continue else built.settings.max_pages
+        report = laid_out.fit_report(plan, measures, rules, built.draft, limit)
         if built.draft and report.overset_lines:
             # a draft shows the desk where the text runs over, and by how much;
             # the text that does not fit follows on a page of its own
             built.html = render_page(built.layout, {**context, "overset": report.overset_lines})
             laid_out = engine.lay_out(built.html, source.parent, roots, source, [])
-            report = laid_out.fit_report(plan, measures, rules, keep_overset=True)
+            report = laid_out.fit_report(plan, measures, rules, True, limit)
     built.warnings += laid_out.warnings
     built.fit = report
     kind = built.flavour

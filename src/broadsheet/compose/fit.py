@@ -38,10 +38,13 @@ class FitReport:
     column_mm: float = 0.0
     balance: bool = False
     left_off: list[str] = field(default_factory=list)
+    stray_text: str = ""  # text of a placed block the engine pushed off the sheet
 
     @property
     def fits(self) -> bool:
-        faults = self.overset_lines or self.underset_lines or self.holes or self.left_off
+        faults = (
+            self.overset_lines or self.underset_lines or self.holes or self.left_off
+        ) or self.stray_text
         return not faults and self.note_ok
 
     @property
@@ -54,6 +57,8 @@ class FitReport:
 
     def problems(self) -> list[str]:
         out = []
+        if self.stray_text:
+            out.append(f"area: a placed block ran off the page: “{self.stray_text[:30]}…”")
         if self.left_off:
             out.append(
                 f"area: {', '.join(self.left_off)} do not fit on the grid together at any "
@@ -105,6 +110,7 @@ def sheet_report(
     report = _base(plan, measures, rules, note)
     last = max((i for i, u in enumerate(fill.used) if u > 0), default=-1)
     report.lines_set = sum(fill.lines)
+    report.stray_text = fill.stray_text
     report.lines_available = sum(int(d // line) for d in fill.depths) if line else 0
     report.overset_lines = fill.overset_lines
     short = [d - u for d, u in zip(fill.depths, fill.used, strict=True)]
@@ -126,10 +132,22 @@ def sheet_report(
     return report
 
 
-def flow_report(plan: Plan, pages: list[tuple[float, float]], measures: Measures, rules, note):
-    """``pages``: (depth, used) of the article on each page it runs over."""
+def flow_report(
+    plan: Plan,
+    pages: list[tuple[float, float, int]],
+    measures: Measures,
+    rules: Composition,
+    note: tuple[int, int] | None,
+    max_pages: int = 0,
+) -> FitReport:
+    """``pages``: (depth, used, lines) of the article on each page it runs over;
+    lines past ``max_pages`` (0: no limit) are overset."""
     report = _base(plan, measures, rules, note)
     line = plan.line_height
+    if max_pages and len(pages) > max_pages:
+        report.overset_lines = sum(lines for _, _, lines in pages[max_pages:])
+        pages = pages[:max_pages]
+    pages = [(d, u) for d, u, _ in pages]
     report.holes = [
         (i + 1, (d - u) / line)
         for i, (d, u) in enumerate(pages[:-1])

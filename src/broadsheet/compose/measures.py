@@ -34,6 +34,8 @@ class Measures:
     flow: tuple[Unit, ...]  # at the first type scale
     leading: float  # the article's measured line height, in em
     flows: dict[float, tuple[Unit, ...]] = field(default_factory=dict)  # by type scale
+    # the headline block's height and its lines' character counts, by size
+    headlines: dict[float, tuple[float, tuple[int, ...]]] = field(default_factory=dict)
     # the note's lines and chrome by its type scale
     notes: dict[float, tuple[tuple[float, ...], float]] = field(default_factory=dict)
     figure_captions: dict[tuple[int, int], float] = field(default_factory=dict)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from broadsheet.compose.measures import Measures, Unit
 from broadsheet.compose.rules import Composition, mm
@@ -23,11 +23,14 @@ WEIGHTS = {
     "overset_line": 1000.0,
     "underset_line": 60.0,
     "hole": 200.0,  # a column other than the last ending a line or more short
-    "heading_foot": 25.0,  # a section heading with fewer than two lines under it at a foot
+    "heading_foot": 40.0,  # a section heading with few lines under it at a column foot
+    "start_buried": 40.0,  # a block on top of the first column: the article starts lower
+    "quote_on_top": 12.0,  # a quote across column tops cuts the reading path
     "scale": 20.0,  # per unit of picture scale away from 1
     "leading": 300.0,  # per unit of relative leading change
     "type_scale": 150.0,  # per unit of type size change
     "note_scale": 30.0,  # per unit of the note's type size change
+    "headline_scale": 20.0,  # per unit the headline is set smaller
     "figure_distance": 4.0,  # per column between a picture and its paragraph
     "quote_beside_source": 15.0,
     "lead_not_on_top": 10.0,
@@ -84,6 +87,7 @@ class Plan:
     line_height: float  # px, at that leading
     type_scale: float = 1.0
     note_scale: float = 1.0
+    headline_scale: float = 1.0
     area_height: float = 0.0
     note_height: float = 0.0
     columns: list[Rect] = field(default_factory=list)
@@ -113,9 +117,36 @@ def note_height(measures: Measures, columns: int, scale: float = 1.0) -> tuple[f
 
 
 def compose(measures: Measures, rules: Composition, items: list[Item]) -> Plan:
-    if rules.mode == "flow":
-        return _compose_flow(measures, rules, items)
-    return _compose_sheet(measures, rules, items)
+    """The best plan over the headline's acceptable sizes (largest first): a
+    smaller headline gives the area more depth, which a short text may not fill."""
+    best: Plan | None = None
+    for scale, gained in headline_sizes(measures):
+        # the area starts where the headline at that size ends
+        moved = replace(measures, area_top=measures.area_top - gained)
+        plan = (_compose_flow if rules.mode == "flow" else _compose_sheet)(moved, rules, items)
+        plan.headline_scale = scale
+        plan.score += (1 - scale) * WEIGHTS["headline_scale"]
+        if best is None or plan.score < best.score:
+            best = plan
+        if rules.mode == "flow" or _fills(best) or _overset(best):
+            break
+    assert best is not None
+    return best
+
+
+def headline_sizes(measures: Measures) -> list[tuple[float, float]]:
+    """The headline's sizes a desk accepts, largest first, each with the depth it
+    saves over the stylesheet's size: on one line, or on lines whose last holds
+    three characters or more (never one or two alone)."""
+    sizes = measures.headlines
+    if not sizes or 1.0 not in sizes:
+        return [(1.0, 0.0)]
+    good = [
+        s
+        for s in sorted(sizes, reverse=True)
+        if len(sizes[s][1]) <= 1 or (sizes[s][1] and sizes[s][1][-1] >= 3)
+    ]
+    return [(s, sizes[1.0][0] - sizes[s][0]) for s in good or [1.0]]
 
 
 # -- sheet: one page, columns around placed blocks -----------------------------
@@ -154,6 +185,8 @@ def _options(item: Item, columns: int, rules: Composition) -> list[tuple[int, in
         for side in sides
         for span in sorted(item.spans, reverse=True)
         for start in range(columns - span + 1)
+        # display type wants width: a quote over 1.2× its size takes 3 columns or more
+        if size <= 1.2 or span >= 3
     ]
 
 
@@ -280,6 +313,11 @@ def _score(
     score += abs(leading_change) * w["leading"]
     for item, where in zip(items, placed, strict=True):
         covered = range(where.start, where.start + where.span)
+        if where.side == "top" and where.start == 0:
+            # the byline and first paragraph open column 1 under the headline
+            score += w["start_buried"]
+        if item.kind == "quote" and where.side == "top":
+            score += w["quote_on_top"]
         if item.kind == "figure":
             score += abs(where.scale - 1) * w["scale"]
             if item.anchor is not None and item.anchor in threaded.block_column:
@@ -291,7 +329,8 @@ def _score(
                 score += (where.span < max(item.spans)) * w["lead_narrow"]
         if item.kind == "quote":
             score += (where.size - 1) * w["quote_size"]
-        beside = item.source is not None and threaded.block_column.get(item.source) in covered
+        source_column = threaded.block_column.get(item.source) if item.source is not None else None
+        beside = source_column is not None and any(abs(source_column - c) <= 1 for c in covered)
         if item.kind == "quote" and beside:
             score += w["quote_beside_source"]
     return score
@@ -595,7 +634,8 @@ def _compose_flow(measures: Measures, rules: Composition, items: list[Item]) -> 
 
     place(0)
     for position, unit in enumerate(measures.flow):
-        if unit.block >= 0 and _last_of(measures.flow, unit):
+        # never between a section heading and its paragraph
+        if unit.block >= 0 and _last_of(measures.flow, unit) and not unit.keep_with_next:
             page, y = stand(measures.flow[: position + 1])
             place(unit.block + 1)
             if queue and heading_hole(position):

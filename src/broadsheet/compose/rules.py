@@ -47,6 +47,10 @@ class Composition(BaseModel):
     note_scales: list[float] = Field(
         default=[1.0], description="editor's note type sizes the fit may use, × the stylesheet's"
     )
+    headline_scales: list[float] = Field(
+        default=[1.0],
+        description="headline sizes, × the stylesheet's: the largest on one line is used",
+    )
     type_scales: list[float] = Field(
         default=[1.0], description="article type sizes the fit may use, × the stylesheet's"
     )
@@ -59,7 +63,7 @@ class Composition(BaseModel):
             wide = [s for s in getattr(self, name) if not 1 <= s <= self.columns]
             if wide:
                 raise ValueError(f"{name}: {wide[0]} is not between 1 and columns ({self.columns})")
-        for name in ("type_scales", "quote_scales", "note_scales"):
+        for name in ("type_scales", "quote_scales", "note_scales", "headline_scales"):
             values = getattr(self, name)
             if not values or any(not 0.5 <= s <= 2 for s in values):
                 raise ValueError(f"{name}: each between 0.5 and 2")

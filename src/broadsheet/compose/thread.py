@@ -2,7 +2,7 @@
 
 The model follows the engine's break rules for the article flow: a paragraph
 may break after any line (orphans and widows 1), a section heading keeps with
-the first line after it, and a block pushed to a column's top keeps its top
+the first three lines after it, and a block pushed to a column's top keeps its top
 margin (WeasyPrint 70 does not truncate it; measured).
 """
 
@@ -25,7 +25,7 @@ class Threaded:
     overset_blocks: int = 0
     # article block index → the column its first line lands in
     block_column: dict[int, int] = field(default_factory=dict)
-    # columns whose foot is a section heading plus fewer than two lines
+    # columns whose foot is a section heading with few lines under it
     heading_feet: int = 0
 
     @property
@@ -67,9 +67,14 @@ def thread(units: tuple[Unit, ...], depths: list[float], scale: float = 1.0) -> 
         height = unit.height * scale
         remaining = unit.count
         y += unit.margin_top if y > 0 else 0.0
+        # after a heading the paragraph's orphans are 3: fewer lines never start it
+        follows_heading = position > 0 and units[position - 1].keep_with_next
+        orphans = min(HEADING_KEEPS_LINES, remaining) if follows_heading else 1
         while remaining and column < columns:
             fit = int((depths[column] - y + EPSILON) // height) if height else remaining
             take = max(0, min(fit, remaining))
+            if remaining == unit.count and take < orphans:
+                take = 0
             if take:
                 result.block_column.setdefault(unit.block, column)
             y += take * height
@@ -79,7 +84,8 @@ def thread(units: tuple[Unit, ...], depths: list[float], scale: float = 1.0) -> 
             if last_heading_at and last_heading_at[0] == column:
                 last_heading_at = (column, last_heading_at[1] + take)
             if remaining:
-                if last_heading_at and last_heading_at[0] == column and last_heading_at[1] < 2:
+                short = last_heading_at and last_heading_at[1] < HEADING_KEEPS_LINES + 1
+                if last_heading_at and last_heading_at[0] == column and short:
                     result.heading_feet += 1
                 column, y = column + 1, 0.0
         if remaining:
@@ -88,9 +94,18 @@ def thread(units: tuple[Unit, ...], depths: list[float], scale: float = 1.0) -> 
     return result
 
 
+HEADING_KEEPS_LINES = 3  # a section heading never stands with fewer lines under it
+
+
 def _next_line(units: tuple[Unit, ...], position: int) -> float:
+    """The depth a heading needs under it in its column: the first lines of the
+    paragraph after it (the stylesheet's orphans there: 3)."""
     following = units[position + 1 : position + 2]
-    return following[0].height if following else 0.0
+    if not following:
+        return 0.0
+    unit = following[0]
+    lines = min(unit.count, HEADING_KEEPS_LINES) if unit.kind == "lines" else 1
+    return unit.height * lines
 
 
 def _overset(result: Threaded, unit: Unit, pitch: float) -> None:

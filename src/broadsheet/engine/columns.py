@@ -31,6 +31,9 @@ class ColumnFill:
     overset_lines: int = 0
     overset_text: str = ""
     overset_pages: int = 0
+    # text of the sheet's own blocks that the engine pushed onto the column
+    # pages (a placed block taller than its place): it would be lost
+    stray_text: str = ""
 
 
 def _line_boxes(box: boxes.Box) -> list[boxes.LineBox]:
@@ -54,6 +57,8 @@ def thread_columns(document, keep_overset: bool = False) -> ColumnFill:
     others = [p for p in pages[1:] if p._page_box.page_type.name != COLUMN_PAGE]
     fill = ColumnFill()
     heights = []
+    for page in column_pages:
+        fill.stray_text += _outside_article(page._page_box)
     for slot, page in zip(slots, column_pages, strict=False):
         page_box = page._page_box
         top = page_box.content_box_y()
@@ -91,3 +96,12 @@ def _body_lines(box: boxes.Box, in_heading: bool = False) -> list[boxes.LineBox]
     return [
         line for child in getattr(box, "children", ()) for line in _body_lines(child, in_heading)
     ]
+
+
+def _outside_article(box: boxes.Box, inside: bool = False) -> str:
+    """Text on a column page that is not the article's."""
+    box = getattr(box, "_box", box)
+    inside = inside or _attr(box, "data-block") == "article"
+    if isinstance(box, boxes.TextBox):
+        return "" if inside else box.text.strip()
+    return "".join(_outside_article(child, inside) for child in getattr(box, "children", ()))

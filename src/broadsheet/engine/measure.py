@@ -53,8 +53,17 @@ def read_measures(document) -> Measures:
     current_span = 1
     flows: dict[float, tuple[Unit, ...]] = {}
     notes: dict[float, tuple[tuple[float, ...], float]] = {}
+    headlines: dict[float, tuple[float, tuple[int, ...]]] = {}
     for page in pages[1:]:
         for box in walk(page):
+            headline_scale = _attr(box, "data-headline-scale")
+            if headline_scale is not None and float(headline_scale) not in headlines:
+                group = _first(box, lambda b: _attr(b, "data-block") == "headline")
+                title = _first(box, lambda b: getattr(b, "element_tag", "") == "h1")
+                if group is not None and title is not None:
+                    # characters, not marks: “密码” is two, and so is 更浓 with its joiner
+                    counts = tuple(sum(ch.isalnum() for ch in _text(li)) for li in _lines(title))
+                    headlines[float(headline_scale)] = (group.margin_height(), counts)
             note_scale = _attr(box, "data-note-scale")
             if note_scale is not None and float(note_scale) not in notes:
                 found = _first(box, lambda b: _attr(b, "data-block") == "editors_note")
@@ -91,6 +100,7 @@ def read_measures(document) -> Measures:
         leading=leading,
         flows=flows,
         notes=notes,
+        headlines=headlines,
     )
     for (key, span), box in page_with.items():
         kind, _, index = key.partition("-")
@@ -157,8 +167,8 @@ def note_columns(document) -> tuple[int, int] | None:
     return left, len(lines) - left
 
 
-def article_pages(document) -> list[tuple[float, float]]:
-    """(depth, used) of the article on each page it runs over, in px."""
+def article_pages(document) -> list[tuple[float, float, int]]:
+    """(depth, used, lines) of the article on each page it runs over (px)."""
     found = []
     for page in document.pages:
         page_box = page._page_box
@@ -169,10 +179,11 @@ def article_pages(document) -> list[tuple[float, float]]:
         blocks = [
             b for b in walk(article) if _attr(b, "class") and "inline-item" in _attr(b, "class")
         ]
+        # a block's own bottom edge: its bottom margin is space, not content
         bottoms = [b.position_y + b.height for b in lines] + [
-            b.position_y + b.margin_height() for b in blocks
+            b.position_y + b.margin_top + b.border_height() for b in blocks
         ]
         top = max(article.content_box_y(), page_box.content_box_y())
         depth = page_box.content_box_y() + page_box.height - top
-        found.append((depth, (max(bottoms) - top) if bottoms else 0.0))
+        found.append((depth, (max(bottoms) - top) if bottoms else 0.0, len(lines)))
     return found

@@ -76,7 +76,7 @@ class LaidOut:
         finally:
             self._document.pages = pages
 
-    def fit_report(self, plan, measures, rules, keep_overset: bool = False):
+    def fit_report(self, plan, measures, rules, keep_overset: bool = False, max_pages: int = 0):
         """Thread a sheet's columns into place (or read a flow's pages) and measure the fit."""
         from broadsheet.compose.fit import flow_report, sheet_report
 
@@ -85,7 +85,10 @@ class LaidOut:
             fill = thread_columns(self._document, keep_overset)
             self.overset_pages = fill.overset_pages if keep_overset else 0
             return sheet_report(plan, fill, measures, rules, note)
-        return flow_report(plan, article_pages(self._document), measures, rules, note)
+        pages = article_pages(self._document)
+        if keep_overset and max_pages:
+            self.overset_pages = max(0, self.page_count - max_pages)
+        return flow_report(plan, pages, measures, rules, note, max_pages)
 
     def image_resolutions(self) -> list[tuple[str, float]]:
         return image_resolutions(self._document)
