@@ -201,7 +201,8 @@ def compose_page(built: BuiltEdition, roots: list[Path]):
     with timings.stage("measure"):
         measures = engine.measure_page(built.html, source.parent, roots, source)
     with timings.stage("compose"):
-        items = items_of(built.context, pixel_sizes(built.image_sources), rules)
+        ppi = built.flavour.min_image_ppi if built.flavour else 0
+        items = items_of(built.context, pixel_sizes(built.image_sources), rules, ppi or 0)
         plan = compose(measures, rules, items)
     context = {**built.context, "plan": plan, "measuring": False, "overset": 0}
     with timings.stage("layout"):

@@ -194,23 +194,35 @@ def fit_diagnostics(
     ]
 
 
-def items_of(context: dict[str, Any], sizes: dict[str, tuple[int, int]], rules: Composition):
-    """The composer's items from the page's prepared texts."""
+def items_of(
+    context: dict[str, Any],
+    sizes: dict[str, tuple[int, int]],
+    rules: Composition,
+    min_ppi: int = 0,
+) -> list[Item]:
+    """The composer's items from the page's prepared texts; with ``min_ppi`` (print)
+    no picture is drawn larger than its pixels allow at that resolution."""
     blocks = context["blocks"]
     texts = [plain_text(b.html if b.kind == "paragraph" else " ".join(b.lines)) for b in blocks]
     items: list[Item] = []
     for index, figure in enumerate(context["figures"]):
         width, height = sizes.get(figure.image, (3, 2))
-        spans = (figure.span,) if figure.span and figure.span <= rules.columns else ()
+        # the span asked for is a wish: other spans the layout allows cost a little
+        wish = figure.span if figure.span and figure.span <= rules.columns else None
+        spans = tuple(sorted({*rules.figure_spans, *([wish] if wish else [])}))
         anchor = None if figure.anchor is None else max(0, figure.anchor - 1)
+        known = figure.image in sizes
+        limit = 96 * width / min_ppi if (min_ppi and known) else 0.0
         items.append(
             Item(
                 "figure",
                 index,
-                spans or tuple(rules.figure_spans),
+                spans,
                 height / width,
                 figure.importance,
                 anchor,
+                wish=wish,
+                max_width=limit,
             )
         )
     items.sort(key=lambda i: i.importance)

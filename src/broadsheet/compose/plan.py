@@ -35,6 +35,7 @@ WEIGHTS = {
     "quote_beside_source": 15.0,
     "lead_not_on_top": 10.0,
     "lead_narrow": 6.0,
+    "span_wish": 8.0,  # per column a picture is set wider or narrower than asked
     "quote_size": 8.0,  # per unit of quote type size over the stylesheet's
 }
 
@@ -58,6 +59,9 @@ class Item:
     importance: int = 2
     anchor: int | None = None  # article block it belongs near
     source: int | None = None  # article block a quote repeats
+    wish: int | None = None  # the span the content asked for
+    # widest a picture may be drawn (px) and keep the print resolution (0: any)
+    max_width: float = 0.0
 
     @property
     def name(self) -> str:
@@ -119,6 +123,7 @@ def note_height(measures: Measures, columns: int, scale: float = 1.0) -> tuple[f
 def compose(measures: Measures, rules: Composition, items: list[Item]) -> Plan:
     """The best plan over the headline's acceptable sizes (largest first): a
     smaller headline gives the area more depth, which a short text may not fill."""
+    items = _resolution_spans(items, rules, measures.area_width)
     best: Plan | None = None
     for scale, gained in headline_sizes(measures):
         # the area starts where the headline at that size ends
@@ -176,7 +181,29 @@ def _item_height(
     return measures.boxes.get((item.index, span), 0.0), 0.0
 
 
-def _options(item: Item, columns: int, rules: Composition) -> list[tuple[int, int, str, float]]:
+def _resolution_spans(items: list[Item], rules: Composition, area_width: float) -> list[Item]:
+    """Each picture's spans narrowed to those that keep its print resolution; a
+    picture too small for any span of the layout takes one column, not enlarged
+    (the build warns of its resolution), rather than being left off."""
+    column, pitch, _ = _grid(rules, area_width)
+
+    def width(span: int) -> float:
+        return span * pitch - (pitch - column)
+
+    out = []
+    for item in items:
+        if item.kind == "figure" and item.max_width:
+            fitting = tuple(s for s in item.spans if width(s) <= item.max_width)
+            narrower = tuple(s for s in range(1, min(item.spans)) if width(s) <= item.max_width)
+            if fitting or narrower:
+                item = replace(item, spans=fitting or (max(narrower),))
+            else:
+                item = replace(item, spans=(1,), max_width=width(1))
+        out.append(item)
+    return out
+
+
+def _options(item: Item, rules: Composition, area_width: float) -> list[tuple]:
     sides = ("top", "foot") if item.kind == "figure" else ("foot", "top")
     sizes = rules.quote_scales if item.kind == "quote" else [1.0]
     return [
@@ -184,20 +211,20 @@ def _options(item: Item, columns: int, rules: Composition) -> list[tuple[int, in
         for size in sizes
         for side in sides
         for span in sorted(item.spans, reverse=True)
-        for start in range(columns - span + 1)
+        for start in range(rules.columns - span + 1)
         # display type wants width: a quote over 1.2× its size takes 3 columns or more
         if size <= 1.2 or span >= 3
     ]
 
 
 def _search(
-    items: list[Item], rules: Composition, evaluate, valid, budget: int
+    items: list[Item], rules: Composition, evaluate, valid, budget: int, area_width: float
 ) -> tuple[object, int]:
     """The best arrangement by ``evaluate`` (a trial or None): every one when
     they are few, else a hill climb from the first choice of each item, one
     item's place changed at a time, within ``max_candidates`` evaluations. The
     same content always gives the same page."""
-    options = [_options(item, rules.columns, rules) for item in items]
+    options = [_options(item, rules, area_width) for item in items]
     total = 1
     for choices in options:
         total *= len(choices)
@@ -260,6 +287,10 @@ def _geometry(measures, rules, items, arrangement, area_height, scale):
     for item, (span, start, side, size) in zip(items, arrangement, strict=True):
         height, image = _item_height(measures, rules, item, span, scale, size)
         covered = range(start, start + span)
+        if item.max_width and span * pitch - (pitch - column_width) > item.max_width / max(
+            1.0, scale
+        ):
+            return None  # enlarged past the resolution print needs
         edge = {tops[c] for c in covered} if side == "top" else {feet[c] for c in covered}
         if max(edge) - min(edge) > 0.5:
             return None  # a block hung below a narrower one leaves a hole beside it
@@ -320,6 +351,8 @@ def _score(
             score += w["quote_on_top"]
         if item.kind == "figure":
             score += abs(where.scale - 1) * w["scale"]
+            if item.wish:
+                score += abs(where.span - item.wish) * w["span_wish"]
             if item.anchor is not None and item.anchor in threaded.block_column:
                 column = threaded.block_column[item.anchor]
                 distance = 0 if column in covered else min(abs(column - c) for c in covered)
@@ -419,8 +452,11 @@ def _compose_sheet_at(
                 for leading in leadings[:3]:
                     trial = consider(leading)
                     if trial is None or _fills(trial.plan):
-                        break
-                return found
+                        return found
+                if found is None or _overset(found.plan):
+                    return found
+                # the pictures could not take up the slack (at their size
+                # limits): the leading is bisected as without pictures
             # No picture to scale: the leading is the fine knob. More leading,
             # fewer lines a column: the largest leading that does not run over
             # ends the text at the last column's foot.
@@ -446,7 +482,7 @@ def _compose_sheet_at(
             scale = rules.figure_scale[0]
             return _geometry(measures, rules, chosen, partial, area_height, scale) is not None
 
-        trial, count = _search(items, rules, evaluate, valid, budget)
+        trial, count = _search(items, rules, evaluate, valid, budget, measures.area_width)
         tried += count
         if trial is not None and (best is None or trial.score < best.score):
             best = trial
