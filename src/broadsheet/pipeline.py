@@ -6,7 +6,7 @@ import hashlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from broadsheet.compose.rules import Composition
@@ -133,6 +133,9 @@ def render_html(
             grid=settings.composition or FLOW,
             plan=None,
             measuring=True,
+            flows_only=False,
+            # the article at the stylesheet's size first; others only if needed
+            measure_type_scales=(settings.composition or FLOW).type_scales[:1],
         )
         # What is rendered (and keyed) here is the measuring page: the page as
         # composed follows from it, the fonts and the engine alone.
@@ -193,7 +196,7 @@ def compose_page(built: BuiltEdition, roots: list[Path]):
     """Measure the texts once, compose the page, lay it out once, and judge its fit."""
     from broadsheet import engine
     from broadsheet.compose.fit import fit_diagnostics, items_of
-    from broadsheet.compose.plan import compose
+    from broadsheet.compose.plan import compose, plan_fits
     from broadsheet.page.resources import pixel_sizes
 
     timings, source = built.timings, built.edition.installment_path
@@ -204,6 +207,16 @@ def compose_page(built: BuiltEdition, roots: list[Path]):
         ppi = built.flavour.min_image_ppi if built.flavour else 0
         items = items_of(built.context, pixel_sizes(built.image_sources), rules, ppi or 0)
         plan = compose(measures, rules, items)
+        more = [s for s in rules.type_scales if s not in measures.flows]
+        if more and not plan_fits(plan):
+            # the stylesheet's size did not fit: measure the article at the
+            # other sizes the layout allows (the article alone) and choose again
+            again = {**built.context, "flows_only": True, "measure_type_scales": more}
+            flows = engine.measure_page(
+                render_page(built.layout, again), source.parent, roots, source
+            )
+            measures = replace(measures, flows={**measures.flows, **flows.flows})
+            plan = compose(measures, rules, items)
     context = {**built.context, "plan": plan, "measuring": False, "overset": 0}
     with timings.stage("layout"):
         built.html = render_page(built.layout, context)

@@ -525,6 +525,11 @@ def _balanced(measures, rules, items, best: _Trial, area_height: float):
     return best, high
 
 
+def plan_fits(plan: Plan) -> bool:
+    """Whether the predicted page fills its area (a flow is taken as it comes)."""
+    return plan.mode == "flow" or _fills(plan)
+
+
 def _overset(plan: Plan) -> bool:
     return bool(plan.predicted and plan.predicted.overset_lines)
 
