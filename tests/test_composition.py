@@ -356,3 +356,47 @@ def test_draft_writes_an_overset_page_marked_and_keeps_the_text(tmp_path: Path) 
     # a draft is never taken for the real page: the next plain build runs again
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 1
+
+
+def test_new_content_keys_are_validated_with_file_line_and_field(tmp_path: Path) -> None:
+    from conftest import make_project
+
+    series = make_series(make_project(tmp_path / "project"))
+    path = series / "03.md"
+    text = path.read_text(encoding="utf-8")
+    bad = text.replace("    span: 2\n", "    span: 9\n    size: big\n", 1)
+    bad = bad.replace("byline:", "pull_quote: 一句\npull_quotes: [两句]\nbyline:", 1)
+    path.write_text(bad, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(path), "--variant", "print"])
+    out = result.output.replace("\n", " ")
+    assert result.exit_code == 1
+    lines = bad.splitlines()
+    span_line = next(n for n, line in enumerate(lines, 1) if "span: 9" in line)
+    size_line = span_line + 1
+    assert f"03.md:{span_line}: figures.0.span" in out
+    assert f"03.md:{size_line}: figures.0.size: unknown field" in out
+    # the two names of the quotes' list, once the rest is right
+    path.write_text(bad.replace("    span: 9\n    size: big\n", "    span: 2\n"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(path), "--variant", "print"])
+    assert result.exit_code == 1
+    assert "03.md" in result.output and "keep pull_quotes only" in result.output
+
+
+def test_a_lone_image_in_the_body_is_a_figure_with_caption_and_credit(tmp_path: Path) -> None:
+    from conftest import make_project
+
+    series = make_series(make_project(tmp_path / "project"))
+    path = series / "04.md"
+    head, body = path.read_text(encoding="utf-8").split("\n---\n", 1)
+    first, rest = body.split("\n\n", 1)
+    figure = '![图为新建的潞州东站。](photos/village.jpg "本报记者 周晓燕 摄")'
+    path.write_text(f"{head}\n---\n{first}\n\n{figure}\n\n{rest}", encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", str(path), "--variant", "a4", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    with pdfplumber.open(out / "luzhou-2026" / "04" / "a4.pdf") as pdf:
+        text = squash("".join(p.extract_text() for p in pdf.pages))
+        assert len(pdf.pages[0].images) + len(pdf.pages[1].images) == 1
+    assert "图为新建的潞州东站。" in text and "本报记者周晓燕摄" in text
+    # placed after the paragraph it followed, as the writer put it
+    assert text.index(squash(first)[-8:]) < text.index("图为新建的潞州东站")
