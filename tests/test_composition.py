@@ -379,7 +379,11 @@ def test_new_content_keys_are_validated_with_file_line_and_field(tmp_path: Path)
     path.write_text(bad.replace("    span: 9\n    size: big\n", "    span: 2\n"), encoding="utf-8")
     result = CliRunner().invoke(main, ["check", str(path), "--variant", "print"])
     assert result.exit_code == 1
-    assert "03.md" in result.output and "keep pull_quotes only" in result.output
+    quote_line = next(
+        n for n, line in enumerate(bad.splitlines(), 1) if line.startswith("pull_quote:")
+    )
+    flat = result.output.replace("\n", "")
+    assert f"03.md:{quote_line}: pull_quote:" in flat and "keep pull_quotes only" in flat
 
 
 def test_a_lone_image_in_the_body_is_a_figure_with_caption_and_credit(tmp_path: Path) -> None:

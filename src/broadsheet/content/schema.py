@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 from broadsheet.page.settings import Settings
@@ -94,11 +94,13 @@ class Installment(StrictModel):
     advertisement: Advertisement | None = None
     settings: Settings = Field(default_factory=Settings, description="this installment's settings")
 
-    @model_validator(mode="after")
-    def _one_quote_key(self) -> Installment:
-        if self.pull_quote is not None and self.pull_quotes is not None:
+    @field_validator("pull_quote")
+    @classmethod
+    def _one_quote_key(cls, value: Any, info: ValidationInfo) -> Any:
+        # on pull_quote (declared after pull_quotes), so the error names its line
+        if value is not None and info.data.get("pull_quotes") is not None:
             raise ValueError("pull_quote and pull_quotes are one list: keep pull_quotes only")
-        return self
+        return value
 
     @property
     def quotes(self) -> list[str]:
