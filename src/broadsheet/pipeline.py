@@ -133,9 +133,11 @@ def render_html(
             grid=settings.composition or FLOW,
             plan=None,
             measuring=True,
-            flows_only=False,
-            # the article at the stylesheet's size first; others only if needed
-            measure_type_scales=(settings.composition or FLOW).type_scales[:1],
+            extra_only=False,
+            # the stylesheet's sizes first; the other steps only if needed
+            measure_type_scales=[1.0],
+            measure_note_scales=[1.0],
+            measure_headline_scales=[],
         )
         # What is rendered (and keyed) here is the measuring page: the page as
         # composed follows from it, the fonts and the engine alone.
@@ -196,7 +198,7 @@ def compose_page(built: BuiltEdition, roots: list[Path]):
     """Measure the texts once, compose the page, lay it out once, and judge its fit."""
     from broadsheet import engine
     from broadsheet.compose.fit import fit_diagnostics, items_of
-    from broadsheet.compose.plan import compose, plan_fits
+    from broadsheet.compose.plan import compose, headline_ok, plan_fits
     from broadsheet.page.resources import pixel_sizes
 
     timings, source = built.timings, built.edition.installment_path
@@ -207,15 +209,26 @@ def compose_page(built: BuiltEdition, roots: list[Path]):
         ppi = built.flavour.min_image_ppi if built.flavour else 0
         items = items_of(built.context, pixel_sizes(built.image_sources), rules, ppi or 0)
         plan = compose(measures, rules, items)
-        more = [s for s in rules.type_scales if s not in measures.flows]
-        if more and not plan_fits(plan):
-            # the stylesheet's size did not fit: measure the article at the
-            # other sizes the layout allows (the article alone) and choose again
-            again = {**built.context, "flows_only": True, "measure_type_scales": more}
-            flows = engine.measure_page(
+        extra = {
+            "measure_type_scales": [s for s in rules.type_scales if s not in measures.flows],
+            "measure_note_scales": [s for s in rules.note_scales if s not in measures.notes],
+            "measure_headline_scales": [
+                s for s in rules.headline_scales if s not in measures.headlines
+            ],
+        }
+        if any(extra.values()) and not (plan_fits(plan) and headline_ok(measures)):
+            # the stylesheet's sizes do not fit (or the headline wraps badly):
+            # measure the other size steps the layout allows, and choose again
+            again = {**built.context, "extra_only": True, **extra}
+            more = engine.measure_page(
                 render_page(built.layout, again), source.parent, roots, source
             )
-            measures = replace(measures, flows={**measures.flows, **flows.flows})
+            measures = replace(
+                measures,
+                flows={**measures.flows, **more.flows},
+                notes={**measures.notes, **more.notes},
+                headlines={**measures.headlines, **more.headlines},
+            )
             plan = compose(measures, rules, items)
     context = {**built.context, "plan": plan, "measuring": False, "overset": 0}
     with timings.stage("layout"):

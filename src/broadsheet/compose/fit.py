@@ -39,12 +39,13 @@ class FitReport:
     balance: bool = False
     left_off: list[str] = field(default_factory=list)
     stray_text: str = ""  # text of a placed block the engine pushed off the sheet
+    area_overflow_mm: float = 0.0  # the area below the page's foot
 
     @property
     def fits(self) -> bool:
-        faults = (
-            self.overset_lines or self.underset_lines or self.holes or self.left_off
-        ) or self.stray_text
+        faults = (self.overset_lines or self.underset_lines or self.holes or self.left_off) or (
+            self.stray_text or self.area_overflow_mm > 0.5
+        )
         return not faults and self.note_ok
 
     @property
@@ -57,6 +58,8 @@ class FitReport:
 
     def problems(self) -> list[str]:
         out = []
+        if self.area_overflow_mm > 0.5:
+            out.append(f"area: runs {self.area_overflow_mm:.1f} mm past the page's foot")
         if self.stray_text:
             out.append(f"area: a placed block ran off the page: “{self.stray_text[:30]}…”")
         if self.left_off:
@@ -111,6 +114,7 @@ def sheet_report(
     last = max((i for i, u in enumerate(fill.used) if u > 0), default=-1)
     report.lines_set = sum(fill.lines)
     report.stray_text = fill.stray_text
+    report.area_overflow_mm = fill.area_overflow / PX_PER_MM
     report.lines_available = sum(int(d // line) for d in fill.depths) if line else 0
     report.overset_lines = fill.overset_lines
     short = [d - u for d, u in zip(fill.depths, fill.used, strict=True)]

@@ -34,6 +34,9 @@ class ColumnFill:
     # text of the sheet's own blocks that the engine pushed onto the column
     # pages (a placed block taller than its place): it would be lost
     stray_text: str = ""
+    # how far the area runs past the page's foot (px): the plan and the
+    # laid-out page disagree about what stands above it
+    area_overflow: float = 0.0
 
 
 def _line_boxes(box: boxes.Box) -> list[boxes.LineBox]:
@@ -59,6 +62,10 @@ def thread_columns(document, keep_overset: bool = False) -> ColumnFill:
     heights = []
     for page in column_pages:
         fill.stray_text += _outside_article(page._page_box)
+    area = next((b for b in walk(sheet) if _attr(b, "data-block") == "area"), None)
+    if area is not None:
+        foot = sheet.content_box_y() + sheet.height
+        fill.area_overflow = max(0.0, area.content_box_y() + area.height - foot)
     for slot, page in zip(slots, column_pages, strict=False):
         page_box = page._page_box
         top = page_box.content_box_y()

@@ -61,9 +61,10 @@ def read_measures(document) -> Measures:
                 group = _first(box, lambda b: _attr(b, "data-block") == "headline")
                 title = _first(box, lambda b: getattr(b, "element_tag", "") == "h1")
                 if group is not None and title is not None:
-                    # characters, not marks: “密码” is two, and so is 更浓 with its joiner
-                    counts = tuple(sum(ch.isalnum() for ch in _text(li)) for li in _lines(title))
-                    headlines[float(headline_scale)] = (group.margin_height(), counts)
+                    headlines[float(headline_scale)] = (
+                        group.margin_height(),
+                        _headline_counts(title),
+                    )
             note_scale = _attr(box, "data-note-scale")
             if note_scale is not None and float(note_scale) not in notes:
                 found = _first(box, lambda b: _attr(b, "data-block") == "editors_note")
@@ -82,12 +83,21 @@ def read_measures(document) -> Measures:
             if key and (key, current_span) not in page_with and box.element_tag != "p":
                 page_with[(key, current_span)] = box
     note_lines, note_chrome = notes.get(1.0, next(iter(notes.values()), ((), 0.0)))
-    article = page_with[("article", 1)]
-    flow = next(iter(flows.values()))
-    font_size = article.style["font_size"]
-    line_height = article.style["line_height"]
-    # a number (1.7) or a length (Dimension with .value in px)
-    leading = line_height if isinstance(line_height, float | int) else line_height.value / font_size
+    if 1.0 not in headlines:
+        # the stylesheet's size is the sheet's own headline
+        group = _first(sheet, lambda b: _attr(b, "data-block") == "headline")
+        title = _first(group, lambda b: getattr(b, "element_tag", "") == "h1") if group else None
+        if group is not None and title is not None:
+            headlines[1.0] = (group.margin_height(), _headline_counts(title))
+    article = page_with.get(("article", 1))
+    flow = flows.get(1.0, next(iter(flows.values()), ()))
+    leading = 1.0  # a pass measuring other size steps alone has no article at 1.0
+    if article is not None:
+        font_size = article.style["font_size"]
+        line_height = article.style["line_height"]
+        # a number (1.7) or a length (Dimension with .value in px)
+        number = isinstance(line_height, float | int)
+        leading = line_height if number else line_height.value / font_size
     measures = Measures(
         content_top=sheet.content_box_y(),
         content_height=sheet.height,
@@ -115,6 +125,11 @@ def read_measures(document) -> Measures:
         if table is not None and index.isdigit():
             table[(int(index), span)] = box.margin_height()
     return measures
+
+
+def _headline_counts(title: boxes.Box) -> tuple[int, ...]:
+    # characters, not marks: “密码” is two, and so is 更浓 with its joiner
+    return tuple(sum(ch.isalnum() for ch in _text(line)) for line in _lines(title))
 
 
 def _units(article: boxes.Box) -> Iterator[Unit]:
