@@ -137,7 +137,8 @@ def render_html(
             # the stylesheet's sizes first; the other steps only if needed
             measure_type_scales=[1.0],
             measure_note_scales=[1.0],
-            measure_headline_scales=[],
+            # the headline's steps decide where the area starts: all, at once
+            measure_headline_scales=(settings.composition or FLOW).headline_scales[1:],
         )
         # What is rendered (and keyed) here is the measuring page: the page as
         # composed follows from it, the fonts and the engine alone.
@@ -198,7 +199,7 @@ def compose_page(built: BuiltEdition, roots: list[Path]):
     """Measure the texts once, compose the page, lay it out once, and judge its fit."""
     from broadsheet import engine
     from broadsheet.compose.fit import fit_diagnostics, items_of
-    from broadsheet.compose.plan import compose, headline_ok, plan_fits
+    from broadsheet.compose.plan import compose, plan_fits
     from broadsheet.page.resources import pixel_sizes
 
     timings, source = built.timings, built.edition.installment_path
@@ -216,9 +217,9 @@ def compose_page(built: BuiltEdition, roots: list[Path]):
                 s for s in rules.headline_scales if s not in measures.headlines
             ],
         }
-        if any(extra.values()) and not (plan_fits(plan) and headline_ok(measures)):
-            # the stylesheet's sizes do not fit (or the headline wraps badly):
-            # measure the other size steps the layout allows, and choose again
+        if any(extra.values()) and not plan_fits(plan):
+            # the stylesheet's sizes do not fit: measure the other size steps
+            # the layout allows, and choose again
             again = {**built.context, "extra_only": True, **extra}
             more = engine.measure_page(
                 render_page(built.layout, again), source.parent, roots, source

@@ -525,12 +525,6 @@ def _balanced(measures, rules, items, best: _Trial, area_height: float):
     return best, high
 
 
-def headline_ok(measures: Measures) -> bool:
-    """Whether the headline at the stylesheet's size is one the desk accepts."""
-    lines = measures.headlines.get(1.0, (0.0, ()))[1]
-    return len(lines) <= 1 or lines[-1] >= 3
-
-
 def plan_fits(plan: Plan) -> bool:
     """Whether the predicted page fills its area (a flow is taken as it comes)."""
     return plan.mode == "flow" or _fills(plan)
