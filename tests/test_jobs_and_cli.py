@@ -278,3 +278,26 @@ def test_a_huge_installment_range_is_a_usage_error(demo: Path) -> None:
     code, _out, err = run_split("check", demo, "--installment", "2-99999999999999999999")
     assert code == 2
     assert "installment numbers go up to 9999" in err
+
+
+def test_an_installment_the_series_does_not_have_is_an_error(tmp_path: Path) -> None:
+    from conftest import make_project
+
+    series = make_project(tmp_path / "project") / "content" / "changzhi-2025"
+    result = CliRunner().invoke(main, ["build", str(series), "--installment", "2,99"])
+    assert result.exit_code == 1
+    assert "no installment 99 in this series (it has: 2)" in result.output.replace("\n", "")
+
+
+def test_a_missing_page_template_names_the_template_field_and_line(tmp_path: Path) -> None:
+    from conftest import make_project
+
+    project = make_project(tmp_path / "project")
+    config = project / "layouts" / "newspaper" / "layout.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("template: page.html.j2", "template: nosuch.j2"), "utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row.startswith("template:"))
+    series = project / "content" / "changzhi-2025"
+    result = CliRunner().invoke(main, ["check", str(series), "--variant", "print"])
+    assert result.exit_code != 0
+    assert f"layout.yaml:{line}: template: file not found: nosuch.j2" in result.output

@@ -65,12 +65,14 @@ def plan(
     jobs: list[Job] = []
     failures: list[LoadFailure] = []
     declared: set[str] = set()
+    found: set[int] = set()
     for installment in installment_paths(path):
         try:
             edition = load_edition(installment)
         except BroadsheetError as exc:
             failures.append(LoadFailure(str(display_path(installment)), exc.diagnostics))
             continue
+        found.add(edition.installment.number)
         if numbers is not None and edition.installment.number not in numbers:
             continue
         declared.update(edition.series.variants)
@@ -84,6 +86,17 @@ def plan(
                 path,
                 f"no variant {', '.join(unknown)} in this series "
                 f"(it has: {', '.join(sorted(declared))})",
+            )
+        )
+    missing = sorted(set(numbers or ()) - found)
+    if missing and not failures:
+        # asking for an installment the series does not have is an error, not
+        # an empty (and successful) run
+        have = ", ".join(str(n) for n in sorted(found)) or "none"
+        raise ContentError(
+            Diagnostic(
+                path,
+                f"no installment {', '.join(map(str, missing))} in this series (it has: {have})",
             )
         )
     _refuse_collisions(jobs)

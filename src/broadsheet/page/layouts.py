@@ -87,9 +87,14 @@ def load_layout(layouts_dir: Path, name: str, where: Diagnostic) -> Layout:
     extra += config.defaults.stylesheets or []
     missing = [
         Diagnostic(config_path, f"file not found: {p.name}", field="stylesheets")
-        for p in [*layout.stylesheet_paths(extra), folder / config.template]
+        for p in layout.stylesheet_paths(extra)
         if not p.is_file()
     ]
+    if not (folder / config.template).is_file():
+        where = document.source.line_of(("template",))
+        missing.append(
+            Diagnostic(config_path, f"file not found: {config.template}", where, "template")
+        )
     if missing:
         raise LayoutError(missing)
     return layout
