@@ -103,10 +103,6 @@ class Plan:
     arrangement: str = ""
     left_off: list[str] = field(default_factory=list)  # blocks no arrangement could place
 
-    @property
-    def capacity(self) -> float:
-        return sum(c.height for c in self.columns)
-
 
 def note_height(measures: Measures, columns: int, scale: float = 1.0) -> tuple[float, float]:
     """The note's column height (balanced: the first columns take one line more
@@ -708,10 +704,6 @@ def _wanted_position(item: Item, order: int, count: int, blocks: int) -> int:
     return min(blocks, round((order + 1) * blocks / (count + 1)))
 
 
-def _steps(low: float, high: float) -> list[float]:
-    return [round(high - (high - low) * k / 6, 3) for k in range(7)]
-
-
 def _with_items(flow: tuple[Unit, ...], after: dict, gap: float) -> tuple[Unit, ...]:
     """The article's units with the placed blocks as unbreakable blocks between them."""
     out: list[Unit] = []
@@ -730,8 +722,3 @@ def _with_items(flow: tuple[Unit, ...], after: dict, gap: float) -> tuple[Unit, 
 def _last_of(flow: tuple[Unit, ...], unit: Unit) -> bool:
     same = [u for u in flow if u.block == unit.block]
     return same[-1] is unit
-
-
-def _flow_holes(threaded: Threaded, depths: list[float], line: float) -> list[int]:
-    last = threaded.last_column
-    return [page for page in range(last) if depths[page] - threaded.used[page] >= line * 2]

@@ -29,7 +29,6 @@ class ColumnFill:
     lines: list[int] = field(default_factory=list)
     line_height: float = 0.0
     overset_lines: int = 0
-    overset_text: str = ""
     overset_pages: int = 0
     # text of the sheet's own blocks that the engine pushed onto the column
     # pages (a placed block taller than its place): it would be lost
@@ -41,10 +40,6 @@ class ColumnFill:
 
 def _line_boxes(box: boxes.Box) -> list[boxes.LineBox]:
     return [b for b in walk(box) if isinstance(b, boxes.LineBox)]
-
-
-def _text_of(box: boxes.Box) -> str:
-    return "".join(b.text for b in walk(box) if isinstance(b, boxes.TextBox))
 
 
 def thread_columns(document, keep_overset: bool = False) -> ColumnFill:
@@ -86,7 +81,6 @@ def thread_columns(document, keep_overset: bool = False) -> ColumnFill:
     overset = column_pages[len(slots) :]
     fill.overset_lines = sum(len(_body_lines(p._page_box)) for p in overset)
     fill.overset_pages = len(overset)
-    fill.overset_text = "".join(_text_of(p._page_box) for p in overset)
     if heights:
         fill.line_height = max(set(heights), key=heights.count)
     document.pages = [Page(sheet), *others]
