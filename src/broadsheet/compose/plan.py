@@ -419,69 +419,63 @@ def _compose_sheet_at(
         key=lambda v: (abs(v - base), v),
     )
     figures = any(item.kind == "figure" for item in items)
-    best: _Trial | None = None
-    tried = 0
-    for flow_scale in (type_scale,):
-        flow = measures.flows[flow_scale]
+    flow = measures.flows[type_scale]
 
-        def evaluate(arrangement, flow=flow, type_scale=flow_scale) -> _Trial | None:
-            found = None
+    def evaluate(arrangement) -> _Trial | None:
+        found = None
 
-            def consider(leading: float) -> _Trial | None:
-                nonlocal found
-                trial = _fit(measures, rules, items, arrangement, area_height, leading, flow)
-                if trial is not None:
-                    trial.plan.type_scale = type_scale
-                    trial.score += abs(type_scale - 1) * WEIGHTS["type_scale"]
-                    if found is None or trial.score < found.score:
-                        found = trial
-                return trial
+        def consider(leading: float) -> _Trial | None:
+            nonlocal found
+            trial = _fit(measures, rules, items, arrangement, area_height, leading, flow)
+            if trial is not None:
+                trial.plan.type_scale = type_scale
+                trial.score += abs(type_scale - 1) * WEIGHTS["type_scale"]
+                if found is None or trial.score < found.score:
+                    found = trial
+            return trial
 
-            if rules.fill == "balance":
-                trial = consider(base)
-                if trial is None or _overset(trial.plan):
-                    return found
-                found, depth = _balanced(measures, rules, items, trial, area_height)
-                found.plan.area_height = depth
-                return found
-            if figures:
-                for leading in leadings[:3]:
-                    trial = consider(leading)
-                    if trial is None or _fills(trial.plan):
-                        return found
-                if found is None or _overset(found.plan):
-                    return found
-                # the pictures could not take up the slack (at their size
-                # limits): the leading is bisected as without pictures
-            # No picture to scale: the leading is the fine knob. More leading,
-            # fewer lines a column: the largest leading that does not run over
-            # ends the text at the last column's foot.
-            trial = consider(low)
+        if rules.fill == "balance":
+            trial = consider(base)
             if trial is None or _overset(trial.plan):
                 return found
-            lo, hi = low, high
-            if not _overset(consider(high).plan):
-                return found
-            for _ in range(8):
-                middle = (lo + hi) / 2
-                trial = consider(round(middle, 4))
-                if trial is None:
-                    break
-                if _overset(trial.plan):
-                    hi = middle
-                else:
-                    lo = middle
+            found, depth = _balanced(measures, rules, items, trial, area_height)
+            found.plan.area_height = depth
             return found
+        if figures:
+            for leading in leadings[:3]:
+                trial = consider(leading)
+                if trial is None or _fills(trial.plan):
+                    return found
+            if found is None or _overset(found.plan):
+                return found
+            # the pictures could not take up the slack (at their size
+            # limits): the leading is bisected as without pictures
+        # No picture to scale: the leading is the fine knob. More leading,
+        # fewer lines a column: the largest leading that does not run over
+        # ends the text at the last column's foot.
+        trial = consider(low)
+        if trial is None or _overset(trial.plan):
+            return found
+        lo, hi = low, high
+        if not _overset(consider(high).plan):
+            return found
+        for _ in range(8):
+            middle = (lo + hi) / 2
+            trial = consider(round(middle, 4))
+            if trial is None:
+                break
+            if _overset(trial.plan):
+                hi = middle
+            else:
+                lo = middle
+        return found
 
-        def valid(partial: tuple) -> bool:
-            chosen = items[: len(partial)]
-            scale = rules.figure_scale[0]
-            return _geometry(measures, rules, chosen, partial, area_height, scale) is not None
+    def valid(partial: tuple) -> bool:
+        chosen = items[: len(partial)]
+        scale = rules.figure_scale[0]
+        return _geometry(measures, rules, chosen, partial, area_height, scale) is not None
 
-        trial, count = _search(items, rules, evaluate, valid, budget, measures.area_width)
-        tried += count
-        if trial is not None and (best is None or trial.score < best.score):
-            best = trial
+    best, tried = _search(items, rules, evaluate, valid, budget, measures.area_width)
     if best is None:
         # The blocks do not fit on the grid together in any arrangement tried:
         # the article alone is set, and the plan says what was left off.
