@@ -37,11 +37,14 @@ def columns(chars: list[dict], gap: float = 9.0) -> list[Column]:
     """Group characters into text columns by the white gaps between them."""
     out: list[Column] = []
     for char in sorted(chars, key=lambda c: c["x0"]):
+        # a closing mark compressed at a line end (halt) is drawn in half its
+        # advance; the text layer still records the full one
+        right = char["x0"] + char["size"] / 2 if char["text"] in CLOSING_MARKS else char["x1"]
         if out and char["x0"] - out[-1].right < gap:
             out[-1].chars.append(char)
-            out[-1].right = max(out[-1].right, char["x1"])
+            out[-1].right = max(out[-1].right, right)
         else:
-            out.append(Column(char["x0"], char["x1"], [char]))
+            out.append(Column(char["x0"], right, [char]))
     return out
 
 
@@ -112,12 +115,23 @@ def lines_of(column: Column) -> list[Line]:
     return [Line(sorted(rows[k], key=lambda c: c["x0"])) for k in sorted(rows)]
 
 
+def in_face(char: dict, font: str) -> bool:
+    """Whether ``char`` is set in ``font``: a Kai text's punctuation comes from
+    Broadsheet Marks (layouts/newspaper/fonts.css), and counts as the Kai's."""
+    name = char["fontname"].split("+")[-1]
+    if name.startswith(font):
+        return True
+    if font.startswith("LXGW-WenKai") and name.startswith("Broadsheet-Marks"):
+        return name.endswith("-Bold") == font.endswith("-Bold")
+    return False
+
+
 def block_chars(chars: list[dict], font: str, size: float) -> list[dict]:
     """Characters set in one font and size (a text block of the page)."""
     return [
         c
         for c in chars
-        if c["fontname"].split("+")[-1].startswith(font)
+        if in_face(c, font)
         and abs(c["size"] - size) < 0.05
         and not c["text"].isspace()
     ]

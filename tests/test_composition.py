@@ -9,6 +9,7 @@ balanced, no holes, every sentence there once), or fails with its numbers.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -134,7 +135,7 @@ def test_check_prints_a_fit_table_and_fit_is_an_error_only_for_print(tmp_path: P
     assert all(d["level"] != "error" for d in a4), a4
 
 
-def _foot_obstacle(page, left: float, right: float, below: float):
+def _foot_obstacle(pdf: Path, page, left: float, right: float, below: float, size: float):
     """The top of the first drawn thing under ``below`` across a column, and what."""
     found = []
     for rect in [*page.rects, *page.curves]:
@@ -142,13 +143,42 @@ def _foot_obstacle(page, left: float, right: float, below: float):
             found.append((rect["top"], "block"))
     for image in page.images:
         if min(image["x1"], right) - max(image["x0"], left) > 5:
-            found.append((image["top"], "block"))
+            top = image["top"]
+            if top < below < image["bottom"]:
+                # cropped to its frame by a clip path: find where it shows
+                top = _visible_top(pdf, left, right, below, size) or top
+            found.append((top, "block"))
     for line in page.lines:
         horizontal = abs(line["top"] - line["bottom"]) < 1
         if horizontal and min(line["x1"], right) - max(line["x0"], left) > 5:
             found.append((line["top"], "block"))
     below_it = sorted((top, kind) for top, kind in found if top > below - 0.5)
     return below_it[0] if below_it else None
+
+
+def _visible_top(pdf: Path, left: float, right: float, below: float, size: float):
+    """The first row under a column's last line where the rendered page is not
+    blank: what the eye sees of a picture whose image box is clipped."""
+    image = _rendered(pdf)
+    start = int(below + 0.3 * size) + 1  # past the last line's descenders
+    x0, x1 = int(left) + 2, int(right) - 2
+    for y in range(start, image.height):
+        row = [image.getpixel((x, y)) for x in range(x0, x1, 2)]
+        if sum(v < 245 for v in row) > 0.3 * len(row):
+            return float(y)
+    return None
+
+
+@functools.lru_cache(maxsize=4)
+def _rendered(pdf: Path):
+    """Page 1 in grey at one pixel a point (pdfplumber's coordinates)."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return document[0].render(scale=1).to_pil().convert("L")
+    finally:
+        document.close()
 
 
 @pytest.mark.parametrize("variant", ["print", "tabloid"])
@@ -180,7 +210,7 @@ def test_columns_end_within_a_line_of_their_foot(composed, variant: str) -> None
                 # the last baseline: glyph boxes (pdfplumber's "bottom") are the
                 # font's, taller than its em box and its line box
                 bottom = max(c["bottom"] - (c["matrix"][5] - c["y0"]) for c in inside)
-                obstacle = _foot_obstacle(page, left, right, bottom)
+                obstacle = _foot_obstacle(pdf, page, left, right, bottom, size)
                 # under a placed block or the advertisement's frame, or the page foot
                 foot, gaps = (
                     (obstacle[0], (PLACED_GAP[variant] * MM, AD_MARGIN[variant] * MM))
@@ -213,7 +243,7 @@ def test_note_columns_balanced(composed, variant: str) -> None:
         kai = [
             c
             for c in chars
-            if "LXGW-WenKai" in c["fontname"]
+            if ("LXGW-WenKai" in c["fontname"] or "Broadsheet-Marks" in c["fontname"])
             and "Bold" not in c["fontname"]
             and c["top"] > headline
         ]

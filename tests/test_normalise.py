@@ -28,6 +28,18 @@ from broadsheet.text.normalise import changes, normalise_text
         ("这是...省略", "这是……省略"),
         ("这是。。。省略", "这是……省略"),
         ("这是…省略", "这是……省略"),
+        # between numbers a single connector is a range (GB/T 15834 4.13), not a dash
+        ("规划（2025—2027年）", "规划（2025—2027年）"),
+        ("规划(2025--2027年)", "规划（2025—2027年）"),
+        ("规划2025–2027年", "规划2025—2027年"),
+        ("预计3—5 月完工", "预计3—5月完工"),
+        ("气温10 ～ 15 ℃。", "气温10～15℃。"),
+        ("气温10~15℃。", "气温10～15℃。"),
+        ("2011年2月—10月", "2011年2月—10月"),
+        # a dash typed before a number, after Chinese, is still a dash
+        ("他说—2025年", "他说——2025年"),
+        # a hyphen in a date stays
+        ("于2025-11-27发布", "于2025-11-27发布"),
         # full-width letters and digits become half width
         ("ＡＢＣ１２３全角", "ABC123全角"),
         # spaces typed between scripts go: the gap is the layout's job
@@ -63,3 +75,18 @@ def test_changes_have_columns() -> None:
     old = "正文第一段,有(括号)和!感叹号"
     found = [(c.column, c.old, c.new) for c in changes(old, normalise_text(old))]
     assert found == [(6, ",", "，"), (8, "(", "（"), (11, ")", "）"), (13, "!", "！")]
+
+
+@pytest.mark.parametrize(
+    ("old", "expected"),
+    [
+        # an insertion shows the characters around it: no side reads ''
+        ("发展—项目", [(3, "—项", "——项")]),
+        ("推进 777 个", [(2, "进 7", "进7"), (6, "7 个", "7个")]),
+        ("气温10 ～ 15℃", [(4, "0 ～", "0～"), (6, "～ 1", "～1")]),
+    ],
+)
+def test_changes_never_show_an_empty_side(old: str, expected: list) -> None:
+    found = [(c.column, c.old, c.new) for c in changes(old, normalise_text(old))]
+    assert found == expected
+    assert all(c.old and c.new for c in changes(old, normalise_text(old)))

@@ -6,13 +6,16 @@ place that touches WeasyPrint internals for Chinese lines (the "justification
 seam": weasyprint.layout.inline.justify_line/add_word_spacing/split_first_line
 and weasyprint.text.line_break.Layout.set_text). Inside ``cjk_line_layout()``:
 
-- a justified line stretches after every CJK character (Pango letter-spacing);
-- a line that would have to stretch visibly first tries to take more text by
-  setting up to two punctuation marks half width (OpenType ``halt``), as clreq
-  orders: compress, then expand;
-- two adjacent marks are set in 1.5 em, not 2 (``halt`` on one of them);
+- a justified line stretches after every CJK character (Pango letter-spacing),
+  never inside a number, a Latin word or a range (2025—2027); the quarter-em
+  gaps between Han and Latin take a loose line's stretch too, within bounds;
+- punctuation is compressed (OpenType ``halt``) by one policy, clreq's order,
+  in every block: two adjacent marks always take 1.5 em, not 2; a closing mark
+  at the end of a justified line is always half width; a single mark mid-line
+  is compressed (at most two a line, nearest the end first) only to let a line
+  take more text that would otherwise stretch more than ``LOOSE_EM``;
 - a U+200B placed by the text stage between Han and Latin becomes a quarter em,
-  except at a line edge.
+  except at a line edge (beside a quote it is a break opportunity only).
 
 No character is drawn that is not in the source, so the PDF's text layer is the
 source text.
@@ -21,6 +24,7 @@ source text.
 from __future__ import annotations
 
 import copy
+import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,7 +36,15 @@ from weasyprint.layout import inline
 from weasyprint.text import line_break
 from weasyprint.text.ffi import FROM_UNITS, TO_UNITS, ffi, pango
 
-from broadsheet.text.marks import AUTOSPACE, AUTOSPACE_KEEP, INVISIBLE, compressed_indexes
+from broadsheet.text.marks import (
+    AUTOSPACE,
+    AUTOSPACE_KEEP,
+    CLOSING,
+    INVISIBLE,
+    RANGE,
+    compressed_indexes,
+    visible_neighbours,
+)
 from broadsheet.text.normalise import CJK_CLASS, HAN_RE
 
 SUPPORTED_MAJOR = 70
@@ -40,29 +52,32 @@ AUTOSPACE_EM = 0.25
 # Full-width marks whose blank half may be given up (OpenType halt) to let a
 # line take one more character: clreq compresses before it expands.
 COMPRESSIBLE = set("，。、；：？！“”‘’（）《》〈〉「」『』【】〔〕")
-# Stretch below this (em per gap) is left alone: it reads as even spacing, and
-# text extraction (poppler: 0.1 em) does not take it for a word space.
-COMPRESS_ABOVE_EM = 0.06
+# A justified line whose gaps between Chinese characters would exceed this
+# (em) is loose: poppler reads a gap of about 0.1 em as a word space, and the
+# eye sees it. Only then may single marks mid-line be compressed.
+LOOSE_EM = 0.10
 MAX_COMPRESSED_PER_LINE = 2
-# Numbers in a line looser than this share its stretch, so that they are not the
-# line's only tight spots (extraction reads gaps much wider than the tightest
-# one as word spaces). Words never do: tracked letters read as w o r d s.
-NUMBERS_SHARE_ABOVE_EM = 0.09
-# Before that, the quarter-em gaps between Han and Latin take a loose line's
-# stretch beyond this (em per gap), up to this much more each: a line with
-# script gaps is never uniform, so its CJK gaps must stay under 0.1 em.
+# A line this short of the edge (em) tries to take more text by compressing
+# its line-end mark, even when its stretch would stay under LOOSE_EM.
+TAKE_MORE_EM = 1.5
+# A longer line may overshoot the column by this much (em): justification then
+# closes it up by a thousandth of an em a gap, which no reader sees, and the
+# line is spared a loose setting.
+OVERSHOOT_EM = 0.02
+# The quarter-em gaps between Han and Latin take a loose line's stretch beyond
+# this (em per gap), up to this much more each: digits and Latin words are
+# never letter-spaced, so the script gaps are the only other place for it.
 QUIET_STRETCH_EM = 0.09
 AUTOSPACE_STRETCH_MAX_EM = 0.25
 # Every CJK character but the ideographic space takes justification spacing.
 _CJK = re.compile("[" + CJK_CLASS.replace("\u3000-\u303f", "\u3001-\u303f") + "]")
-_NUMBER = re.compile(r"[0-9]+(?:[.,:/][0-9]+)*%?")
+_LATIN = re.compile("[A-Za-z0-9%]")
 # —— and …… are one mark of two em: never open a gap inside them.
 UNSPLITTABLE = "—…"
 
 _SPACES = (AUTOSPACE, AUTOSPACE_KEEP)
 _original: dict = {}
-_numbers_share = False  # set while one loose line is being justified
-_autospace_extra = 0.0  # likewise: what each script gap of that line takes
+_autospace_extra = 0.0  # set while one loose line is justified: what each script gap takes
 
 
 def check_engine() -> None:
@@ -88,8 +103,9 @@ def check_engine() -> None:
 
 
 @lru_cache(maxsize=16384)
-def marked_indexes(text: str, numbers: bool = False) -> tuple[int, ...]:
-    """Indexes of the characters that take justification letter-spacing."""
+def marked_indexes(text: str) -> tuple[int, ...]:
+    """Indexes of the characters that take justification letter-spacing: CJK
+    characters, but not inside ——/…… nor a range's connector (2025—2027)."""
     indexes = set()
     for match in _CJK.finditer(text):
         index = match.start()
@@ -97,9 +113,10 @@ def marked_indexes(text: str, numbers: bool = False) -> tuple[int, ...]:
         if char in UNSPLITTABLE and char in (text[index + 1 : index + 2], text[index - 1 : index]):
             continue
         indexes.add(index)
-    if numbers:
-        for match in _NUMBER.finditer(text):
-            indexes.update(range(*match.span()))
+    for index in [i for i in indexes if text[i] in "—～"]:
+        before, after = visible_neighbours(text, index)
+        if RANGE.search(before + text[index] + after):
+            indexes.discard(index)
     # A mark's outer half at a text end is dropped by Pango, but not when an
     # invisible mark stands between it and the end: there it would show as a
     # gap at the line edge. Leave such a character unstretched.
@@ -113,7 +130,7 @@ def marked_indexes(text: str, numbers: bool = False) -> tuple[int, ...]:
 
 
 @lru_cache(maxsize=16384)
-def expansion_weight(text: str, numbers: bool = False) -> float:
+def expansion_weight(text: str) -> float:
     """How many units of letter-spacing Pango adds to ``text`` when its marked
     characters are letter-spaced by one unit.
 
@@ -121,7 +138,7 @@ def expansion_weight(text: str, numbers: bool = False) -> float:
     and drops the half that would stand before the first or after the last
     character of the text: a marked character counts 1, less ½ at either end.
     """
-    indexes = marked_indexes(text, numbers)
+    indexes = marked_indexes(text)
     if not indexes:
         return 0.0
     weight = float(len(indexes))
@@ -132,25 +149,30 @@ def expansion_weight(text: str, numbers: bool = False) -> float:
     return weight
 
 
-def _count(box: boxes.Box, numbers: bool = False) -> float:
+def _count(box: boxes.Box) -> float:
     if isinstance(box, boxes.TextBox):
         text = box.text
         if getattr(box, "bs_line_end", False):
             text = text.rstrip(" ")  # a space after the line's last word stretches nothing
         spaces = text.count(" ") + text.count("\u00a0")
-        return spaces + expansion_weight(box.text, numbers)
+        return spaces + expansion_weight(box.text)
     if isinstance(box, boxes.LineBox | boxes.InlineBox):
-        return sum(_count(child, numbers) for child in box.children)
+        return sum(_count(child) for child in box.children)
     return 0
 
 
 def autospace_indexes(text: str) -> list[int]:
-    """U+200B/U+FEFF inside ``text`` beside a Han character: quarter-em gaps.
-    At either end of the text they stand at a line edge and take nothing."""
+    """U+200B/U+FEFF inside ``text`` between a Han character and a Latin letter
+    or digit: quarter-em gaps. At either end of the text they stand at a line
+    edge and take nothing; beside a quote, U+200B is a break opportunity only."""
     return [
         i
         for i in range(1, len(text) - 1)
-        if text[i] in _SPACES and (HAN_RE.match(text[i - 1]) or HAN_RE.match(text[i + 1]))
+        if text[i] in _SPACES
+        and (
+            (HAN_RE.match(text[i - 1]) and _LATIN.match(text[i + 1]))
+            or (_LATIN.match(text[i - 1]) and HAN_RE.match(text[i + 1]))
+        )
     ]
 
 
@@ -172,7 +194,7 @@ def _last_text_box(box: boxes.Box) -> boxes.TextBox | None:
 
 
 def _justify_line(context, line, extra_width):
-    global _numbers_share, _autospace_extra
+    global _autospace_extra
     if (last := _last_text_box(line)) is not None:
         last.bs_line_end = True
     if not (nb := _count(line)):
@@ -184,15 +206,9 @@ def _justify_line(context, line, extra_width):
         taken = min((spacing - quiet) * nb, gaps * AUTOSPACE_STRETCH_MAX_EM * font_size)
         _autospace_extra = taken / gaps
         spacing = (extra_width - taken) / nb
-    if spacing > NUMBERS_SHARE_ABOVE_EM * font_size:
-        with_numbers = _count(line, numbers=True)
-        if with_numbers > nb:
-            spacing = (extra_width - _autospace_extra * _autospaces(line)) / with_numbers
-            _numbers_share = True
     try:
         inline.add_word_spacing(context, line, spacing, 0)
     finally:
-        _numbers_share = False
         _autospace_extra = 0.0
 
 
@@ -201,7 +217,7 @@ def _add_word_spacing(context, box, justification_spacing, x_advance):
         return _original["add_word_spacing"](context, box, justification_spacing, x_advance)
     box.justification_spacing = justification_spacing
     box.position_x += x_advance
-    nb = _count(box, _numbers_share)
+    nb = _count(box)
     gaps = len(autospace_indexes(box.text)) if _autospace_extra else 0
     if (nb or gaps) and box.pango_layout is not None:
         # WeasyPrint shapes a new Pango layout here that only drawing uses, and
@@ -210,7 +226,6 @@ def _add_word_spacing(context, box, justification_spacing, x_advance):
         # shaping in every layout pass.
         layout = copy.copy(box.pango_layout)
         layout.justification_spacing = justification_spacing
-        layout.bs_numbers = _numbers_share
         layout.bs_autospace_extra = _autospace_extra
         extra = justification_spacing * nb + _autospace_extra * gaps
         x_advance += extra
@@ -225,7 +240,7 @@ def _set_text(self, text, justify=False):
     if not text:
         return
     spacing = self.justification_spacing if justify else 0
-    marked = marked_indexes(text, getattr(self, "bs_numbers", False)) if spacing else ()
+    marked = marked_indexes(text) if spacing else ()
     halts = set(compressed_indexes(text)) | set(getattr(self, "bs_halt", None) or ())
     spaces = autospace_indexes(text)
     if not (marked or halts or spaces):
@@ -262,11 +277,34 @@ def _gaps(text: str) -> int:
     return max(1, len(marked_indexes(text)) - 1)
 
 
+def end_mark(text: str) -> int | None:
+    """Index of the closing mark that ends ``text`` (spaces and invisible marks
+    after it aside), whose blank half a justified line gives up."""
+    stripped = text.rstrip(" " + INVISIBLE)
+    if stripped and stripped[-1] in COMPRESSIBLE and stripped[-1] in CLOSING:
+        return len(stripped) - 1
+    return None
+
+
+def single_marks(text: str, skip: set[int]) -> list[int]:
+    """Mid-line marks that may give up their blank half: never the text's first
+    character (its neighbour, in another box, may be compressed already), nor a
+    mark beside another mark (adjacent marks compress by their own rule)."""
+    out = []
+    for index, char in enumerate(text):
+        if char not in COMPRESSIBLE or index == 0 or index in skip:
+            continue
+        before, after = visible_neighbours(text, index)
+        if before not in COMPRESSIBLE and after not in COMPRESSIBLE:
+            out.append(index)
+    return out
+
+
 def _split_first_line(
     text, style, context, max_width, justification_spacing, is_line_start=True, minimum=False
 ):
-    """Break as WeasyPrint does; then, for a justified line that would have to
-    stretch visibly, try to take more text by compressing punctuation."""
+    """Break as WeasyPrint does; then apply the compression policy to a line that
+    will be justified (see the module docstring and README, "Punctuation")."""
     original = _original["split_first_line"]
     result = original(
         text, style, context, max_width, justification_spacing, is_line_start, minimum
@@ -293,44 +331,52 @@ def _split_first_line(
     ):
         return result
     line_text = text.encode()[:length].decode()
-    if (max_width - width) / _gaps(line_text) <= COMPRESS_ABOVE_EM * font_size:
+    # 1. A closing mark at the end of a justified line is set half width, on
+    # every line: one right edge for the whole column.
+    if (end := end_mark(line_text)) is not None:
+        measured = _measure(line_text, style, context, justification_spacing, [end])
+        if measured is not None:
+            layout, width, height, baseline = measured
+            result = layout, length, resume_index, width, height, baseline
+    deficit = max_width - width
+    loose = deficit / _gaps(line_text) > LOOSE_EM * font_size
+    if not loose and deficit < TAKE_MORE_EM * font_size:
         return result
+    # 2. Take more text if its line-end mark, compressed, makes room; 3. only
+    # when the line would otherwise be loose, also up to two single marks
+    # mid-line, those nearest the end first.
     half = font_size / 2
-    trial = original(
-        text,
-        style,
-        context,
-        max_width + MAX_COMPRESSED_PER_LINE * half,
-        justification_spacing,
-        is_line_start,
-        minimum,
-    )
-    trial_length, trial_width = trial[1], trial[3]
-    if trial_length <= length:
-        return result
-    longer = text.encode()[:trial_length].decode().rstrip(" ")
-    already = set(compressed_indexes(longer))
-    # Never a mark at the start of the text (its neighbour, in another box, may
-    # be compressed already) nor one beside another mark: two compressed marks
-    # side by side would overlap, and text extraction would misorder them.
-    marks = [
-        i
-        for i, c in enumerate(longer)
-        if c in COMPRESSIBLE
-        and i > 0
-        and i not in already
-        and longer[i - 1] not in COMPRESSIBLE
-        and longer[i + 1 : i + 2] not in COMPRESSIBLE
-    ]
-    needed = int(-(-(trial_width - max_width) // half))  # ceil
-    if needed > min(len(marks), MAX_COMPRESSED_PER_LINE):
-        return result
-    # The line-end mark first (clreq), then those nearest the end.
-    measured = _measure(longer, style, context, justification_spacing, marks[-needed:])
-    if measured is None or measured[1] > max_width + 0.01:
-        return result
-    layout, new_width, new_height, baseline = measured
-    return layout, len(longer.encode()), trial[2], new_width, new_height, baseline
+    tried = length
+    for halves in range(1, 2 + (MAX_COMPRESSED_PER_LINE if loose else 0)):
+        trial = original(
+            text,
+            style,
+            context,
+            max_width + halves * half,
+            justification_spacing,
+            is_line_start,
+            minimum,
+        )
+        if trial[1] <= tried:
+            continue
+        # The trial may take the rest of the paragraph: then this becomes its
+        # last line (the 孤字 rule binds the last two characters, so this is
+        # often the only way to avoid a loose line before them).
+        tried = trial[1]
+        longer = text.encode()[: trial[1]].decode().rstrip(" ")
+        halts = [] if (end := end_mark(longer)) is None else [end]
+        measured = _measure(longer, style, context, justification_spacing, halts)
+        if measured is not None and measured[1] > max_width + OVERSHOOT_EM * font_size and loose:
+            singles = single_marks(longer, set(compressed_indexes(longer)) | set(halts))
+            needed = math.ceil((measured[1] - max_width) / half - 0.001)
+            if 0 < needed <= min(len(singles), MAX_COMPRESSED_PER_LINE):
+                halts += singles[-needed:]
+                measured = _measure(longer, style, context, justification_spacing, halts)
+        if measured is None or measured[1] > max_width + OVERSHOOT_EM * font_size:
+            continue
+        layout, new_width, new_height, baseline = measured
+        return layout, len(longer.encode()), trial[2], new_width, new_height, baseline
+    return result
 
 
 def _measure(text, style, context, justification_spacing, halts):

@@ -55,6 +55,11 @@ _DOUBLE_QUOTED = re.compile(r'"((?:[^"\n]|\n(?!\n))*)"')
 _SINGLE_QUOTED = re.compile(r"(?<![A-Za-z])'((?:[^'\n]|\n(?!\n))*)'(?![A-Za-z])")
 _ELLIPSIS = re.compile(r"\.{3,6}|。{3,6}|…+|⋯+")
 _DASH = re.compile(r"-{2,3}|—+|―+")
+# GB/T 15834-2011 4.13: between numbers a single — (一字线) or ～ (浪纹线)
+# connects a range (2025—2027年, 3—5月, 10～15℃): it is not a 破折号. A unit
+# may stand after the first number (2011年2月—10月, 10℃～15℃).
+_RANGE = re.compile(r"([0-9](?:[年月日时号%]|℃)?)[ \t]*(--|[—–―~～])(?![—–―~～-])[ \t]*(?=[0-9])")
+_SPACE_BEFORE_UNIT = re.compile(r"(?<=[0-9])[ \t]+(?=[℃‰])")
 _SPACE_BETWEEN_SCRIPTS = re.compile(
     rf"(?<={CJK})[ \t]+(?=[A-Za-z0-9])|(?<=[A-Za-z0-9%])[ \t]+(?={CJK})"
 )
@@ -93,7 +98,9 @@ def normalise_text(text: str) -> str:
         return text
     text = autocorrect_py.format(text)
     text = _context_sub(_ELLIPSIS, text, lambda m: "……")
-    text = _context_sub(_DASH, text, lambda m: "——")
+    text = _RANGE.sub(lambda m: m.group(1) + ("～" if m.group(2) in "~～" else "—"), text)
+    text = _SPACE_BEFORE_UNIT.sub("", text)
+    text = _context_sub(_DASH, text, lambda m: _dash(text, m))
     text = _MARK_AFTER_CJK.sub(lambda m: FULL_WIDTH[m.group(1)], text)
     text = _MARK_BEFORE_CJK.sub(lambda m: FULL_WIDTH[m.group(1)], text)
     text = _context_sub(_PARENS, text, lambda m: f"（{m.group(1)}）")
@@ -101,6 +108,15 @@ def normalise_text(text: str) -> str:
     text = _context_sub(_SINGLE_QUOTED, text, lambda m: f"‘{m.group(1)}’")
     text = _SPACE_BETWEEN_SCRIPTS.sub("", text)
     return text
+
+
+def _dash(text: str, match: re.Match[str]) -> str:
+    """—— for a dash, but a range's single connector (already set) stays."""
+    if match.group(0) == "—" and _RANGE.match(text, max(0, match.start() - 2)) is not None:
+        return "—"
+    if match.group(0) == "—" and _RANGE.match(text, max(0, match.start() - 1)) is not None:
+        return "—"
+    return "——"
 
 
 @dataclass(frozen=True)
@@ -113,10 +129,19 @@ class Change:
 
 
 def changes(old: str, new: str) -> list[Change]:
-    """The edits that turn ``old`` into ``new``, with their columns in ``old``."""
+    """The edits that turn ``old`` into ``new``, with their columns in ``old``.
+
+    An insertion or a deletion is shown with the characters on either side of
+    it, so that no side of a change reads as an empty ``''``.
+    """
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    return [
-        Change(i1 + 1, old[i1:i2], new[j1:j2])
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-        if tag != "equal"
-    ]
+    out = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if i1 == i2 or j1 == j2:
+            before = min(1, i1, j1)
+            after = min(1, len(old) - i2, len(new) - j2)
+            i1, j1, i2, j2 = i1 - before, j1 - before, i2 + after, j2 + after
+        out.append(Change(i1 + 1, old[i1:i2], new[j1:j2]))
+    return out

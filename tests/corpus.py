@@ -1,0 +1,310 @@
+"""The typography corpus set at six column widths in two faces, measured line by line.
+
+The tests (test_typography_corpus.py) and bench/typography_report.py share this
+code: each setting is laid out by broadsheet's text stage and line-layout seam
+with the newspaper layout's fonts, then read back from the PDF as a desk
+would check it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import subprocess
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pdfplumber
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "tests" / "fixtures" / "typography-corpus" / "corpus.md"
+LAYOUT = REPO / "layouts" / "newspaper"
+# Column widths of the pages broadsheet sets (4 and 5 columns on 四开 and 对开,
+# a box, the a4 reading copy) and the two running faces: Song body, Kai notes.
+WIDTHS_MM = (38.0, 45.0, 52.0, 64.4, 80.0, 120.0)
+FACES = {"serif": "var(--serif)", "kai": "var(--kai)"}
+SIZE_PT = 10.5
+MARGIN_MM = 10.0
+MM = 72 / 25.4
+
+LOOSE_EM = 0.10
+AUTOSPACE_EM = 0.25
+HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
+CJK = "[\u3001-\u303f\u4e00-\u9fff\uff01-\uffef“”‘’—…]"
+STRAY_SPACE = re.compile(f"(?<={CJK})[ \u00a0\u3000]+(?={CJK})")
+MARKS = set("，。、；：？！“”‘’（）《》〈〉「」『』【】〔〕")
+CLOSING = set("，。、；：？！”’）》〉」』】〕")
+OPENING = set("“‘（《〈「『【〔")
+NO_LINE_START = CLOSING | set("—…%‰℃·～")
+ALNUM = re.compile("[A-Za-z0-9]")
+
+
+def _script_gap(a: dict, b: dict) -> bool:
+    """Whether a quarter em stands between two characters (Han beside Latin)."""
+    return bool(
+        (HAN.match(a["text"][-1:]) and ALNUM.match(b["text"][:1]))
+        or (re.match("[A-Za-z0-9%]", a["text"][-1:]) and HAN.match(b["text"][:1]))
+    )
+
+
+def paragraphs(path: Path = CORPUS) -> list[str]:
+    """The corpus's paragraphs as the text stage hands them to the page."""
+    from broadsheet.text.marks import add_marks
+    from broadsheet.text.normalise import normalise_text
+
+    text = path.read_text(encoding="utf-8")
+    return [
+        add_marks(normalise_text(p.strip()), paragraph_end=True)
+        for p in text.split("\n\n")
+        if p.strip()
+    ]
+
+
+def corpus_html(texts: Iterable[str], width_mm: float, face: str) -> str:
+    from markupsafe import escape
+
+    body = "\n".join(f"<p>{escape(t)}</p>" for t in texts)
+    return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<link rel="stylesheet" href="fonts.css">
+<style>
+@page {{ size: {width_mm + 2 * MARGIN_MM}mm 420mm; margin: {MARGIN_MM}mm; }}
+body {{ margin: 0; font-family: {FACES[face]}; font-size: {SIZE_PT}pt; line-height: 1.7; }}
+p {{ margin: 0; text-align: justify; text-indent: 2em; orphans: 1; widows: 1; }}
+</style></head><body>{body}</body></html>"""
+
+
+def set_corpus(out: Path, width_mm: float, face: str, texts: list[str] | None = None) -> Path:
+    """Lay out the corpus in one column of ``width_mm`` and write its PDF."""
+    import weasyprint
+
+    from broadsheet.engine.lines import cjk_line_layout
+
+    pdf = out / f"corpus-{face}-{width_mm:g}mm.pdf"
+    html = corpus_html(texts if texts is not None else paragraphs(), width_mm, face)
+    with cjk_line_layout():
+        weasyprint.HTML(string=html, base_url=LAYOUT.as_uri() + "/").write_pdf(pdf)
+    return pdf
+
+
+def set_all(out: Path, jobs: int = 2) -> dict[tuple[str, float], Path]:
+    """Every face at every width, ``jobs`` settings at a time."""
+    settings = list(itertools.product(FACES, WIDTHS_MM))
+    with ProcessPoolExecutor(jobs) as pool:
+        pdfs = pool.map(_set_one, [(out, w, f) for f, w in settings])
+        return dict(zip(settings, pdfs, strict=True))
+
+
+def _set_one(args: tuple[Path, float, str]) -> Path:
+    return set_corpus(*args)
+
+
+@dataclass
+class SetLine:
+    chars: list[dict]
+    left: float
+    right: float
+    size: float
+    last_of_paragraph: bool = False
+
+    @property
+    def text(self) -> str:
+        return "".join(c["text"] for c in self.chars)
+
+    def gaps(self) -> list[float]:
+        """Space between neighbouring Han characters, in em: the line's stretch."""
+        return [
+            (b["x0"] - a["x1"]) / self.size
+            for a, b in itertools.pairwise(self.chars)
+            if HAN.match(a["text"]) and HAN.match(b["text"])
+        ]
+
+    def stretch(self) -> float:
+        """What justification added to the line (em): every gap wider than its
+        natural width (none, or a quarter em between Han and Latin)."""
+        total = 0.0
+        for a, b in itertools.pairwise(self.chars):
+            if b["after_space"]:
+                continue
+            natural = AUTOSPACE_EM if _script_gap(a, b) else 0.0
+            total += max(0.0, (b["x0"] - a["x1"]) / self.size - natural)
+        return total
+
+    def stretched_alnum(self) -> int:
+        """Pairs of digits or Latin letters set apart: letter-spacing in a word."""
+        return sum(
+            1
+            for a, b in itertools.pairwise(self.chars)
+            if ALNUM.match(a["text"])
+            and ALNUM.match(b["text"])
+            and not b["after_space"]
+            and b["x0"] - a["x1"] > 0.01
+        )
+
+    def violations(self) -> list[str]:
+        first, last = self.chars[0]["text"], self.chars[-1]["text"]
+        out = []
+        if first in NO_LINE_START:
+            out.append(f"starts with {first}")
+        if last in OPENING:
+            out.append(f"ends with {last}")
+        return out
+
+    def lone_character(self) -> bool:
+        """孤字: a paragraph's last line holding one character (marks aside)."""
+        return self.last_of_paragraph and len([c for c in self.text if c not in MARKS]) < 2
+
+    def compressed_singles(self) -> list[str]:
+        """Single marks mid-line set half width (the text layer keeps the full
+        advance, so the neighbour overlaps it by half an em)."""
+        out = []
+        chars = self.chars
+        for i in range(1, len(chars) - 1):
+            c = chars[i]
+            if c["text"] not in MARKS or chars[i - 1]["text"] in MARKS:
+                continue
+            if chars[i + 1]["text"] in MARKS:
+                continue
+            half = -0.4 * self.size
+            closing = c["text"] in CLOSING and chars[i + 1]["x0"] - c["x1"] < half
+            opening = c["text"] in OPENING and c["x0"] - chars[i - 1]["x1"] < half
+            if closing or opening:
+                out.append(chars[i - 1]["text"] + c["text"] + chars[i + 1]["text"])
+        return out
+
+
+def read_lines(pdf: Path, width_mm: float) -> list[SetLine]:
+    """The column's lines in reading order, each knowing whether it ends a paragraph."""
+    left = MARGIN_MM * MM
+    out: list[SetLine] = []
+    with pdfplumber.open(pdf) as document:
+        for page in document.pages:
+            rows: dict[float, list[dict]] = {}
+            for c in page.chars:
+                key = next((k for k in rows if abs(k - c["top"]) < 2), c["top"])
+                rows.setdefault(key, []).append(c)
+            for key in sorted(rows):
+                chars, space = [], False
+                for c in sorted(rows[key], key=lambda c: c["x0"]):
+                    if c["text"].isspace():
+                        space = True
+                        continue
+                    chars.append({**c, "after_space": space})
+                    space = False
+                if chars:
+                    out.append(SetLine(chars, left, left + width_mm * MM, chars[0]["size"]))
+    for line, following in itertools.pairwise(out):
+        line.last_of_paragraph = following.chars[0]["x0"] - left > following.size
+    if out:
+        out[-1].last_of_paragraph = True
+    return out
+
+
+def stray_spaces(pdf: Path, raw: bool) -> int:
+    """Spaces pdftotext puts between two Chinese characters."""
+    args = ["pdftotext", *(["-raw"] if raw else []), str(pdf), "-"]
+    text = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    return sum(len(STRAY_SPACE.findall(line)) for line in text.splitlines())
+
+
+@dataclass
+class Report:
+    """What a desk checks on one setting of the corpus."""
+
+    lines: int = 0
+    justified: int = 0
+    worst_gap: float = 0.0
+    loose: list[str] = field(default_factory=list)
+    explained: list[str] = field(default_factory=list)
+    stretched: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    lone: list[str] = field(default_factory=list)
+    singles: list[str] = field(default_factory=list)
+    worst_end: float = 0.0
+    spaces: int = 0
+    spaces_raw: int = 0
+
+
+def _breakable(a: dict, b: dict) -> bool:
+    """Whether clreq and broadsheet's rules allow a line break between two
+    neighbouring characters (as read back from the PDF)."""
+    x, y = a["text"][-1:], b["text"][:1]  # pdfplumber reads —— as one glyph
+    if x in OPENING or y in NO_LINE_START or (x in "—…" and y == x):
+        return False
+    word = re.compile(r"[A-Za-z0-9.,:/+\-%@]")
+    return not (word.match(x) and word.match(y) and not b["after_space"])
+
+
+def first_unit(line: SetLine) -> list[dict]:
+    """The characters a line starts with that no rule lets it part: up to the
+    first break opportunity, or the whole of a paragraph's last line when it
+    holds two characters (the 孤字 rule binds them)."""
+    if line.last_of_paragraph and len([c for c in line.text if c not in MARKS]) <= 2:
+        return line.chars
+    for index, (a, b) in enumerate(itertools.pairwise(line.chars)):
+        if _breakable(a, b):
+            return line.chars[: index + 1]
+    return line.chars
+
+
+def explanation(line: SetLine, following: SetLine | None) -> str | None:
+    """Why a loose line could not be set tighter, when the rules leave no other
+    way: the next line's first unbreakable unit is wider than the line's
+    stretch plus every compression the policy allows (its line-end mark and up
+    to two single marks mid-line, half an em each)."""
+    if following is None:
+        return None
+    unit = first_unit(following)
+    width = sum(c["x1"] - c["x0"] for c in unit) / line.size
+    width -= 0.5 * sum(
+        a["text"] in MARKS and b["text"] in MARKS for a, b in itertools.pairwise(unit)
+    )
+    if unit[-1]["text"] in CLOSING:
+        width -= 0.5
+    if _script_gap(line.chars[-1], unit[0]):
+        width += AUTOSPACE_EM
+    stretch = line.stretch()
+    text = line.text
+    singles = [
+        i
+        for i in range(1, len(text) - 1)
+        if text[i] in MARKS and text[i - 1] not in MARKS and text[i + 1] not in MARKS
+    ]
+    room = stretch + 0.5 * min(len(singles), 2)
+    if width > room + 0.05:
+        unit_text = "".join(c["text"] for c in unit)
+        return f"next line starts with {unit_text!r}, {width:.2f} em > {room:.2f} em free"
+    return None
+
+
+def measure(pdf: Path, width_mm: float) -> Report:
+    lines = read_lines(pdf, width_mm)
+    report = Report(lines=len(lines))
+    for index, line in enumerate(lines):
+        report.violations += [f"{line.text}: {v}" for v in line.violations()]
+        report.stretched += [line.text] * bool(line.stretched_alnum())
+        if line.lone_character():
+            report.lone.append(line.text)
+        report.singles += line.compressed_singles()
+        if line.last_of_paragraph:
+            continue
+        report.justified += 1
+        end = line.chars[-1]
+        ends = [end["x1"]]
+        if end["text"] in CLOSING:
+            ends.append(end["x0"] + line.size / 2)
+        report.worst_end = max(report.worst_end, min(abs(line.right - e) for e in ends))
+        gaps = line.gaps()
+        worst = max(gaps, default=0.0)
+        report.worst_gap = max(report.worst_gap, worst)
+        if worst > LOOSE_EM:
+            following = lines[index + 1] if index + 1 < len(lines) else None
+            why = explanation(line, following)
+            if why:
+                report.explained.append(f"{line.text} ({worst:.2f} em): {why}")
+            else:
+                report.loose.append(f"{line.text} ({worst:.2f} em)")
+    report.spaces = stray_spaces(pdf, raw=False)
+    report.spaces_raw = stray_spaces(pdf, raw=True)
+    return report
