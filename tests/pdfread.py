@@ -131,9 +131,7 @@ def block_chars(chars: list[dict], font: str, size: float) -> list[dict]:
     return [
         c
         for c in chars
-        if in_face(c, font)
-        and abs(c["size"] - size) < 0.05
-        and not c["text"].isspace()
+        if in_face(c, font) and abs(c["size"] - size) < 0.05 and not c["text"].isspace()
     ]
 
 
