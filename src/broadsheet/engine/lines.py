@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -36,6 +37,7 @@ from weasyprint.layout import inline
 from weasyprint.text import line_break
 from weasyprint.text.ffi import FROM_UNITS, TO_UNITS, ffi, pango
 
+from broadsheet.engine import paragraph
 from broadsheet.text.marks import (
     AUTOSPACE,
     AUTOSPACE_KEEP,
@@ -193,6 +195,18 @@ def _last_text_box(box: boxes.Box) -> boxes.TextBox | None:
     return None
 
 
+def stretch_per_gap(text: str, extra_width: float, font_size: float) -> float:
+    """The letter-spacing a justified line of ``text`` (one text box) gets
+    between its Chinese characters, as ``_justify_line`` shares it out."""
+    nb = expansion_weight(text) or 1.0
+    spacing = extra_width / nb
+    quiet = QUIET_STRETCH_EM * font_size
+    if spacing > quiet and (gaps := len(autospace_indexes(text))):
+        taken = min((spacing - quiet) * nb, gaps * AUTOSPACE_STRETCH_MAX_EM * font_size)
+        spacing = (extra_width - taken) / nb
+    return spacing
+
+
 def _justify_line(context, line, extra_width):
     global _autospace_extra
     if (last := _last_text_box(line)) is not None:
@@ -331,6 +345,16 @@ def _split_first_line(
     ):
         return result
     line_text = text.encode()[:length].decode()
+    chosen = None
+    if _CJK.search(text):
+        chosen = paragraph.next_break(
+            text, style, context, max_width, justification_spacing, sys.modules[__name__]
+        )
+    if chosen is not None and len(text[:chosen].encode()) != resume_index:
+        # the paragraph's breaks ask for another line than Pango's
+        if fitted := _fit(text, chosen, style, context, max_width, justification_spacing):
+            return fitted
+        chosen = None
     # 1. A closing mark at the end of a justified line is set half width, on
     # every line: one right edge for the whole column.
     if (end := end_mark(line_text)) is not None:
@@ -338,6 +362,8 @@ def _split_first_line(
         if measured is not None:
             layout, width, height, baseline = measured
             result = layout, length, resume_index, width, height, baseline
+    if chosen is not None:
+        return result  # Pango's break is the paragraph's
     deficit = max_width - width
     loose = deficit / _gaps(line_text) > LOOSE_EM * font_size
     if not loose and deficit < TAKE_MORE_EM * font_size:
@@ -377,6 +403,28 @@ def _split_first_line(
         layout, new_width, new_height, baseline = measured
         return layout, len(longer.encode()), trial[2], new_width, new_height, baseline
     return result
+
+
+def _fit(text, chosen, style, context, max_width, justification_spacing):
+    """The line ``text[:chosen]`` the paragraph's breaks ask for, set by the
+    compression policy and measured; None if it does not fit after all."""
+    line = text[:chosen]
+    stripped = line.rstrip(" ")
+    last = chosen >= len(text)
+    halts = [] if last or (end := end_mark(stripped)) is None else [end]
+    measured = _measure(stripped, style, context, justification_spacing, halts)
+    limit = max_width + OVERSHOOT_EM * style["font_size"]
+    if measured is not None and measured[1] > limit:
+        singles = single_marks(stripped, set(compressed_indexes(stripped)) | set(halts))
+        needed = math.ceil((measured[1] - limit) / (style["font_size"] / 2) - 0.001)
+        if 0 < needed <= min(len(singles), MAX_COMPRESSED_PER_LINE):
+            halts += singles[-needed:]
+            measured = _measure(stripped, style, context, justification_spacing, halts)
+    if measured is None or measured[1] > limit:
+        return None
+    layout, width, height, baseline = measured
+    resume = None if last else len(line.encode())
+    return layout, len(stripped.encode()), resume, width, height, baseline
 
 
 def _measure(text, style, context, justification_spacing, halts):

@@ -1,0 +1,215 @@
+"""Line breaks chosen for the whole paragraph (total fit), not line by line.
+
+Pango breaks greedily: each line takes what fits. In a column of 10 to 15
+characters a line that cannot take the next unit (a character and the closing
+mark bound to it, a number, a paragraph's last two characters) is left with a
+whole em or more to spread, gaps a reader sees and text extraction reads as
+spaces. A desk's tools look at the paragraph: giving one character to the next
+line a few lines earlier spreads that em over several lines. This module
+finds, for one paragraph at one column width, the breaks that keep every line's
+gaps smallest (Knuth and Plass's dynamic programme, with clreq's compression
+policy as the shrink), from one unwrapped Pango layout of the paragraph.
+``engine.lines`` asks it for each line's break; a line it cannot prove fits
+falls back to the greedy break.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from weasyprint.layout import inline
+from weasyprint.text.ffi import FROM_UNITS, ffi, pango
+
+# What a line costs (clreq's order: compress, then expand): stretch up to
+# LOOSE_EM per gap costs little and grows with its square; a line beyond it
+# costs more than any number of good lines (fewest loose lines first); a
+# single mark compressed mid-line costs as much as a line stretched to
+# LOOSE_EM; an overfull line (a word wider than the column) is allowed only
+# when nothing else is.
+# clreq's and poppler's 0.10 em, less a margin for what the model of a line
+# (one unwrapped layout, shared out as _justify_line does) misses
+LOOSE_EM = 0.095
+COMPRESSED_MARK = 1.0
+LOOSE = 1000.0
+OVERFULL = 1e6
+MAX_COMPRESSED_PER_LINE = 2
+# A line short of the column by more than this share of it, plus an em, is
+# loose whatever its marks and script gaps.
+LOOSE_SURE = 0.2
+_CACHE_SIZE = 256
+
+
+@dataclass(frozen=True)
+class Breaks:
+    """One paragraph's breaks (character indexes where lines start) at a width."""
+
+    text: str
+    first_width: float
+    width: float
+    starts: tuple[int, ...]
+
+
+_cache: OrderedDict[str, Breaks] = OrderedDict()
+
+
+def clear() -> None:
+    _cache.clear()
+
+
+def next_break(
+    text: str, style, context, max_width: float, justification_spacing: float, rules
+) -> int | None:
+    """Where the line that starts ``text`` should end (a character index), or
+    None when the paragraph gives no better answer than the greedy break.
+
+    ``rules`` is ``engine.lines``: its mark policy (end mark, single marks,
+    compressed pairs, autospace), so that both measure lines alike.
+    """
+    for breaks in reversed(_cache.values()):
+        offset = len(breaks.text) - len(text)
+        if (
+            offset > 0
+            and offset in breaks.starts
+            and abs(breaks.width - max_width) < 0.01
+            and breaks.text.endswith(text)
+        ):
+            return _following(breaks, offset) - offset
+        if offset == 0 and breaks.text == text and abs(breaks.first_width - max_width) < 0.01:
+            return _following(breaks, 0)
+    indent = style["text_indent"]
+    indent = indent.value if getattr(indent, "unit", None) == "px" else 0
+    breaks = _solve(
+        text, style, context, max_width, max_width + indent, justification_spacing, rules
+    )
+    if breaks is None:
+        return None
+    _cache[text] = breaks
+    while len(_cache) > _CACHE_SIZE:
+        _cache.popitem(last=False)
+    return _following(breaks, 0)
+
+
+def _following(breaks: Breaks, offset: int) -> int:
+    index = breaks.starts.index(offset)
+    return breaks.starts[index + 1] if index + 1 < len(breaks.starts) else len(breaks.text)
+
+
+def _advances(text: str, style, context, justification_spacing: float):
+    """Each character's advance (px) in one unwrapped line, and where a line
+    may break (before character i), as Pango sees the paragraph."""
+    layout = inline.create_layout(text, style, context, None, justification_spacing)
+    try:
+        line = pango.pango_layout_get_line_readonly(layout.layout, 0)
+        if pango.pango_layout_get_line_readonly(layout.layout, 1) != ffi.NULL:
+            return None  # a forced break inside: not one paragraph line
+        offsets = {}
+        position = 0
+        for index, char in enumerate(text):
+            offsets[position] = index
+            position += len(char.encode())
+        advances = [0.0] * len(text)
+        run = line.runs
+        while run != ffi.NULL:
+            glyph_item = run.data
+            run = run.next
+            glyphs = glyph_item.glyphs
+            base = glyph_item.item.offset
+            for i in range(glyphs.num_glyphs):
+                byte = base + glyphs.log_clusters[i]
+                index = offsets.get(byte)
+                if index is None:
+                    return None
+                advances[index] += glyphs.glyphs[i].geometry.width * FROM_UNITS
+        count = ffi.new("int *")
+        attrs = pango.pango_layout_get_log_attrs_readonly(layout.layout, count)
+        breakable = [bool(attrs[i].is_line_break) for i in range(min(count[0], len(text) + 1))]
+    finally:
+        layout.deactivate()
+    return advances, breakable
+
+
+def _solve(text, style, context, first_width, width, justification_spacing, rules):
+    measured = _advances(text, style, context, justification_spacing)
+    if measured is None:
+        return None
+    advances, breakable = measured
+    n = len(text)
+    em = style["font_size"]
+    prefix = [0.0]
+    for advance in advances:
+        prefix.append(prefix[-1] + advance)
+    compressed = set(rules.compressed_indexes(text))
+    starts = [0, *(i for i in range(1, min(n, len(breakable))) if breakable[i])]
+    # the widest a line can be and still fit, compressing all it may
+    reach = max(first_width, width) + (MAX_COMPRESSED_PER_LINE + 1) * em / 2 + em
+    best: dict[int, tuple[float, int]] = {0: (0.0, -1)}
+    for end in [*starts[1:], n]:
+        options = []
+        for start in reversed(starts[: bisect.bisect_left(starts, end)]):
+            if start not in best:
+                continue
+            natural = prefix[end] - prefix[start]
+            if natural > reach and options:
+                break  # an earlier start only makes the line wider
+            available = first_width if start == 0 else width
+            slack = available - natural
+            if slack > LOOSE_SURE * available + em and end != n:
+                # certainly loose (more than the script gaps and marks could
+                # take): its cost needs no closer look
+                gaps = max(1.0, natural / em - 1)
+                cost = LOOSE + (slack / gaps / (LOOSE_EM * em)) ** 2
+            else:
+                line = _Line(text, start, end, natural, prefix, em)
+                cost = line.cost(available, end == n, rules, compressed)
+            options.append((best[start][0] + cost, start))
+        if options:
+            best[end] = min(options)
+    if n not in best:
+        return None
+    chosen = []
+    position = best[n][1]
+    while position >= 0:
+        chosen.append(position)
+        position = best[position][1]
+    return Breaks(text, first_width, width, tuple(reversed(chosen)))
+
+
+@dataclass
+class _Line:
+    text: str
+    start: int
+    end: int
+    natural: float
+    prefix: list[float]
+    em: float
+
+    def cost(self, available: float, last: bool, rules, compressed: set[int]) -> float:
+        text, start, em, half = self.text, self.start, self.em, self.em / 2
+        line = text[start : self.end]
+        # trailing spaces, and a script gap or break mark at the line's end,
+        # take no room there
+        kept = len(line.rstrip(" " + rules.INVISIBLE))
+        width = self.prefix[start + kept] - self.prefix[start]
+        stripped = line[:kept]
+        end_mark = None if last else rules.end_mark(stripped)
+        if end_mark is not None and start + end_mark not in compressed:
+            width -= half
+        if last and width <= available + 0.01:
+            return 0.0  # a paragraph's last line is not justified
+        if width <= available + 0.01:
+            stretch = rules.stretch_per_gap(stripped, available - width, em) / em
+            if stretch <= LOOSE_EM:
+                return (stretch / LOOSE_EM) ** 2
+            return LOOSE + (stretch / LOOSE_EM) ** 2
+        over = width - available - rules.OVERSHOOT_EM * em
+        if over <= 0:
+            return 0.0
+        inside = {i - start for i in compressed if start <= i < self.end}
+        singles = rules.single_marks(stripped, inside)
+        needed = math.ceil(over / half - 0.001)
+        if needed <= min(len(singles), MAX_COMPRESSED_PER_LINE):
+            return COMPRESSED_MARK * needed
+        return OVERFULL * (1 + over / em)
