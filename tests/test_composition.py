@@ -383,7 +383,6 @@ def test_draft_writes_an_overset_page_marked_and_keeps_the_text(tmp_path: Path) 
     assert drafted.exit_code == 0, drafted.output
     assert "draft: article: overset by" in drafted.output.replace("\n", "")
     with pdfplumber.open(out / "luzhou-2026" / "07" / "print.pdf") as doc:
-        first = doc.pages[0].extract_text()
         rest = "".join(p.extract_text() for p in doc.pages[1:])
         label = "".join(
             c["text"]
