@@ -198,7 +198,8 @@ def _last_text_box(box: boxes.Box) -> boxes.TextBox | None:
 def stretch_per_gap(text: str, extra_width: float, font_size: float) -> float:
     """The letter-spacing a justified line of ``text`` (one text box) gets
     between its Chinese characters, as ``_justify_line`` shares it out."""
-    nb = expansion_weight(text) or 1.0
+    text = text.rstrip(" ")
+    nb = (expansion_weight(text) + text.count(" ") + text.count("\u00a0")) or 1.0
     spacing = extra_width / nb
     quiet = QUIET_STRETCH_EM * font_size
     if spacing > quiet and (gaps := len(autospace_indexes(text))):
@@ -411,9 +412,14 @@ def _fit(text, chosen, style, context, max_width, justification_spacing):
     line = text[:chosen]
     stripped = line.rstrip(" ")
     last = chosen >= len(text)
-    halts = [] if last or (end := end_mark(stripped)) is None else [end]
-    measured = _measure(stripped, style, context, justification_spacing, halts)
     limit = max_width + OVERSHOOT_EM * style["font_size"]
+    halts = [] if (end := end_mark(stripped)) is None else [end]
+    measured = _measure(stripped, style, context, justification_spacing, [] if last else halts)
+    if last and measured is not None and measured[1] > limit and halts:
+        # a full last line takes the paragraph's end with its end mark halved
+        measured = _measure(stripped, style, context, justification_spacing, halts)
+    elif last:
+        halts = []
     if measured is not None and measured[1] > limit:
         singles = single_marks(stripped, set(compressed_indexes(stripped)) | set(halts))
         needed = math.ceil((measured[1] - limit) / (style["font_size"] / 2) - 0.001)

@@ -194,11 +194,13 @@ class _Line:
         kept = len(line.rstrip(" " + rules.INVISIBLE))
         width = self.prefix[start + kept] - self.prefix[start]
         stripped = line[:kept]
-        end_mark = None if last else rules.end_mark(stripped)
-        if end_mark is not None and start + end_mark not in compressed:
-            width -= half
         if last and width <= available + 0.01:
             return 0.0  # a paragraph's last line is not justified
+        # a line-end mark is half width; so is a last line's when, full, it
+        # takes the paragraph's end
+        end_mark = rules.end_mark(stripped)
+        if end_mark is not None and start + end_mark not in compressed:
+            width -= half
         if width <= available + 0.01:
             stretch = rules.stretch_per_gap(stripped, available - width, em) / em
             if stretch <= LOOSE_EM:
