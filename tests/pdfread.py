@@ -168,3 +168,29 @@ def justified_lines(chars: list[dict], indent: float) -> list[JustifiedLine]:
         last = following is None or following[0].left - following[1].left > indent / 2
         out.append(JustifiedLine(line, edge, last))
     return out
+
+
+# The sample page's running text: (name, font, size in pt, first-line indent
+# in em). None: the size the composer chose (it may step the body, the note
+# and the quote).
+BLOCKS = [
+    ("body", "Noto-Serif-CJK-SC", None, 2),
+    ("editor's note", "LXGW-WenKai", None, 2),
+    ("standfirst", "LXGW-WenKai", 16.0, 2),
+    ("pull quote", "LXGW-WenKai-Bold", None, 2),
+]
+
+
+def block(
+    chars: list[dict], name: str, font: str, size: float | None, indent: float
+) -> tuple[list[dict], float, float]:
+    """A block's characters, its size and its first-line indent in pt. The
+    standfirst stands above the headline, everything else below it (the
+    composer may set the note's Kai as large as the standfirst's)."""
+    headline = min(c["top"] for c in chars if c["size"] > 60)
+    if name == "standfirst":
+        part = [c for c in chars if c["top"] < headline]
+    else:
+        part = [c for c in chars if c["top"] > headline]
+    size = size or main_size(part, font)
+    return block_chars(part, font, size), size, indent * size

@@ -9,18 +9,10 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
-from pdfread import block_chars, columns, justified_lines, lines_of, main_size, page_chars
+from pdfread import BLOCKS, block, block_chars, columns, justified_lines, lines_of, page_chars
 
 from broadsheet.text.normalise import HAN_RE
 
-# The page's running text: (name, font, size in pt, first-line indent in em).
-# None: the size the composer chose (it may step the body and the quote).
-BLOCKS = [
-    ("body", "Noto-Serif-CJK-SC", None, 2),
-    ("editor's note", "LXGW-WenKai", None, 2),
-    ("standfirst", "LXGW-WenKai", 16.0, 2),
-    ("pull quote", "LXGW-WenKai-Bold", None, 2),
-]
 HEADINGS = [
     ("headline", "Noto-Sans-CJK-SC-Bold", 100.0),
     ("subhead", "Noto-Sans-CJK-SC", 22.0),
@@ -36,31 +28,6 @@ CJK_SPACE = re.compile(f"{CJK}[ \u00a0\u3000]+{CJK}")
 @pytest.fixture(scope="module")
 def chars(sample_pdf: Path) -> list[dict]:
     return page_chars(sample_pdf)
-
-
-def sized(chars: list[dict], font: str, size: float | None, indent: float) -> tuple[float, float]:
-    """The block's size in pt and its first-line indent in pt."""
-    size = size or main_size(chars, font)
-    return size, indent * size
-
-
-def block(
-    chars: list[dict], name: str, font: str, size: float | None, indent: float
-) -> tuple[list[dict], float, float]:
-    """A block's characters, its size and its first-line indent in pt."""
-    part = of_block(chars, name)
-    size, indent = sized(part, font, size, indent)
-    return block_chars(part, font, size), size, indent
-
-
-def of_block(chars: list[dict], name: str) -> list[dict]:
-    """The characters of one block's part of the page: the standfirst stands
-    above the headline, everything else below it (the composer may set the
-    note's Kai as large as the standfirst's)."""
-    headline = min(c["top"] for c in chars if c["size"] > 60)
-    if name == "standfirst":
-        return [c for c in chars if c["top"] < headline]
-    return [c for c in chars if c["top"] > headline]
 
 
 def all_lines(chars: list[dict]):

@@ -195,19 +195,6 @@ def _last_text_box(box: boxes.Box) -> boxes.TextBox | None:
     return None
 
 
-def stretch_per_gap(text: str, extra_width: float, font_size: float) -> float:
-    """The letter-spacing a justified line of ``text`` (one text box) gets
-    between its Chinese characters, as ``_justify_line`` shares it out."""
-    text = text.rstrip(" ")
-    nb = (expansion_weight(text) + text.count(" ") + text.count("\u00a0")) or 1.0
-    spacing = extra_width / nb
-    quiet = QUIET_STRETCH_EM * font_size
-    if spacing > quiet and (gaps := len(autospace_indexes(text))):
-        taken = min((spacing - quiet) * nb, gaps * AUTOSPACE_STRETCH_MAX_EM * font_size)
-        spacing = (extra_width - taken) / nb
-    return spacing
-
-
 def _justify_line(context, line, extra_width):
     global _autospace_extra
     if (last := _last_text_box(line)) is not None:

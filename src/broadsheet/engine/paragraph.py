@@ -138,14 +138,12 @@ def _solve(text, style, context, first_width, width, justification_spacing, rule
     advances, breakable = measured
     n = len(text)
     em = style["font_size"]
-    prefix = [0.0]
-    for advance in advances:
-        prefix.append(prefix[-1] + advance)
-    compressed = set(rules.compressed_indexes(text))
+    paragraph = _Paragraph(text, advances, em, rules)
     starts = [0, *(i for i in range(1, min(n, len(breakable))) if breakable[i])]
     # the widest a line can be and still fit, compressing all it may
     reach = max(first_width, width) + (MAX_COMPRESSED_PER_LINE + 1) * em / 2 + em
     best: dict[int, tuple[float, int]] = {0: (0.0, -1)}
+    prefix = paragraph.prefix
     for end in [*starts[1:], n]:
         options = []
         for start in reversed(starts[: bisect.bisect_left(starts, end)]):
@@ -162,8 +160,7 @@ def _solve(text, style, context, first_width, width, justification_spacing, rule
                 gaps = max(1.0, natural / em - 1)
                 cost = LOOSE + (slack / gaps / (LOOSE_EM * em)) ** 2
             else:
-                line = _Line(text, start, end, natural, prefix, em)
-                cost = line.cost(available, end == n, rules, compressed)
+                cost = paragraph.cost(start, end, available, end == n)
             options.append((best[start][0] + cost, start))
         if options:
             best[end] = min(options)
@@ -177,41 +174,71 @@ def _solve(text, style, context, first_width, width, justification_spacing, rule
     return Breaks(text, first_width, width, tuple(reversed(chosen)))
 
 
-@dataclass
-class _Line:
-    text: str
-    start: int
-    end: int
-    natural: float
-    prefix: list[float]
-    em: float
+def _running(flags) -> list[int]:
+    """Running counts of ``flags``: out[j] - out[i] counts those in [i, j)."""
+    out = [0]
+    for flag in flags:
+        out.append(out[-1] + bool(flag))
+    return out
 
-    def cost(self, available: float, last: bool, rules, compressed: set[int]) -> float:
-        text, start, em, half = self.text, self.start, self.em, self.em / 2
-        line = text[start : self.end]
+
+class _Paragraph:
+    """One paragraph's advances and marks, counted once, so that any line of
+    it is costed in a few lookups (the DP looks at thousands of lines)."""
+
+    def __init__(self, text: str, advances: list[float], em: float, rules) -> None:
+        self.text, self.em, self.rules = text, em, rules
+        self.prefix = [0.0]
+        for advance in advances:
+            self.prefix.append(self.prefix[-1] + advance)
+        self.compressed = set(rules.compressed_indexes(text))
+        marked = set(rules.marked_indexes(text))
+        self.stretchers = _running(i in marked or c in " \u00a0" for i, c in enumerate(text))
+        spaces = set(rules.autospace_indexes(text))
+        self.script_gaps = _running(i in spaces for i in range(len(text)))
+        singles = set(rules.single_marks(text, self.compressed))
+        self.singles = _running(i in singles for i in range(len(text)))
+        self.trailing = " " + rules.INVISIBLE
+        self.closing = rules.COMPRESSIBLE & rules.CLOSING
+
+    def cost(self, start: int, end: int, available: float, last: bool) -> float:
+        text, em, half, rules = self.text, self.em, self.em / 2, self.rules
         # trailing spaces, and a script gap or break mark at the line's end,
         # take no room there
-        kept = len(line.rstrip(" " + rules.INVISIBLE))
-        width = self.prefix[start + kept] - self.prefix[start]
-        stripped = line[:kept]
+        kept = end
+        while kept > start and text[kept - 1] in self.trailing:
+            kept -= 1
+        width = self.prefix[kept] - self.prefix[start]
         if last and width <= available + 0.01:
             return 0.0  # a paragraph's last line is not justified
         # a line-end mark is half width; so is a last line's when, full, it
         # takes the paragraph's end
-        end_mark = rules.end_mark(stripped)
-        if end_mark is not None and start + end_mark not in compressed:
+        last_char = text[kept - 1] if kept > start else ""
+        if last_char in self.closing and kept - 1 not in self.compressed:
             width -= half
         if width <= available + 0.01:
-            stretch = rules.stretch_per_gap(stripped, available - width, em) / em
+            extra = available - width
+            # as _justify_line shares it: the gaps between Chinese characters,
+            # and beyond a quiet stretch the script gaps (up to a bound each)
+            nb = max(1.0, self.stretchers[kept] - self.stretchers[start] - 1.0)
+            spacing = extra / nb
+            quiet = rules.QUIET_STRETCH_EM * em
+            gaps = (
+                self.script_gaps[kept - 1] - self.script_gaps[start + 1] if kept > start + 1 else 0
+            )
+            if spacing > quiet and gaps > 0:
+                taken = min((spacing - quiet) * nb, gaps * rules.AUTOSPACE_STRETCH_MAX_EM * em)
+                spacing = (extra - taken) / nb
+            stretch = spacing / em
             if stretch <= LOOSE_EM:
                 return (stretch / LOOSE_EM) ** 2
             return LOOSE + (stretch / LOOSE_EM) ** 2
         over = width - available - rules.OVERSHOOT_EM * em
         if over <= 0:
             return 0.0
-        inside = {i - start for i in compressed if start <= i < self.end}
-        singles = rules.single_marks(stripped, inside)
+        inner = (start + 1, kept - 1) if kept > start + 1 else (start, start)
+        singles = self.singles[inner[1]] - self.singles[inner[0]]
         needed = math.ceil(over / half - 0.001)
-        if needed <= min(len(singles), MAX_COMPRESSED_PER_LINE):
+        if needed <= min(singles, MAX_COMPRESSED_PER_LINE):
             return COMPRESSED_MARK * needed
         return OVERFULL * (1 + over / em)
