@@ -34,11 +34,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
 import corpus  # noqa: E402
-import weasyprint  # noqa: E402
 from markupsafe import escape  # noqa: E402
 from pdfread import BLOCKS, block, columns, justified_lines, lines_of, page_chars  # noqa: E402
 
-from broadsheet.pipeline import build_installment, render_html  # noqa: E402
+from broadsheet.pipeline import build_installment  # noqa: E402
 from broadsheet.text import markdown as markdown_blocks  # noqa: E402
 from broadsheet.text.normalise import HAN_RE  # noqa: E402
 
@@ -89,15 +88,19 @@ def corpus_table(out: Path, quick: bool) -> None:
 
 
 def plain_pdf(out: Path) -> Path:
-    """The sample page as WeasyPrint alone sets it: no text stage marks, no seam."""
+    """The sample page built with WeasyPrint's own line breaking and
+    justification: no text stage marks, no line-layout seam (composed and
+    threaded as broadsheet does, so that the pages compare)."""
+    from broadsheet.engine import typeset
+
     with contextlib.ExitStack() as stack:
         original = markdown_blocks.typeset_text
         markdown_blocks.typeset_text = lambda text, paragraph_end=False: escape(text)
         stack.callback(setattr, markdown_blocks, "typeset_text", original)
-        html = render_html(SAMPLE).html
-    path = out / "plain.pdf"
-    weasyprint.HTML(string=html, base_url=SAMPLE.parent.as_uri() + "/").write_pdf(path)
-    return path
+        seam = typeset.cjk_line_layout
+        typeset.cjk_line_layout = contextlib.nullcontext
+        stack.callback(setattr, typeset, "cjk_line_layout", seam)
+        return build_installment(SAMPLE, out / "plain", "print").written[1]
 
 
 def sample_rules(pdf: Path) -> dict[str, str]:
@@ -149,7 +152,7 @@ def sample_rules(pdf: Path) -> dict[str, str]:
 
 def sample_table(out: Path) -> None:
     before = sample_rules(plain_pdf(out))
-    after = sample_rules(build_installment(SAMPLE, out).written[1])
+    after = sample_rules(build_installment(SAMPLE, out / "broadsheet", "print").written[1])
     width = max(len(k) for k in before)
     print("\nSample page, print variant")
     print(f"{'rule':<{width}}  {'plain WeasyPrint':>18}  {'broadsheet':>12}")
@@ -195,7 +198,7 @@ def stage_times(out: Path, runs: int = 7) -> None:
             f"{median(first_fit, stage) * 1000:.0f} ms line by line: "
             f"{statistics.median(ratios):.3f}x ({min(ratios):.3f}–{max(ratios):.3f})"
         )
-    print("  against the layout before this line seam: bench/bench_compose.py --baseline REV")
+    print("  against the revision before this line layout, whole commands: bench/bench_lines.py")
 
 
 def main() -> None:
