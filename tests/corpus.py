@@ -222,6 +222,32 @@ def read_lines(pdf: Path, width_mm: float) -> list[SetLine]:
     return out
 
 
+def hanging_marks(pdf: Path, width_mm: float) -> list[str]:
+    """Lines whose closing mark's ink stands past the column edge: the mark was
+    not set half width after all. Read with pdfium, which places the glyphs of
+    every font (pdfplumber misplaces the Kai's marks, set from another font)."""
+    import pypdfium2
+
+    edge = (MARGIN_MM + width_mm) * MM
+    out = []
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        for page in document:
+            textpage = page.get_textpage()
+            text = textpage.get_text_range()
+            position = 0
+            for line in text.split("\r\n"):
+                start = text.find(line, position)
+                position = start + len(line)
+                if line and line[-1] in CLOSING:
+                    right = textpage.get_charbox(start + len(line) - 1)[2]
+                    if right > edge + 0.05 * SIZE_PT:
+                        out.append(line)
+    finally:
+        document.close()
+    return out
+
+
 def stray_spaces(pdf: Path, raw: bool, loose: set[str]) -> tuple[int, int]:
     """Spaces pdftotext puts between two Chinese characters: on lines within
     LOOSE_EM, and on the loose lines ``loose`` (their text)."""
@@ -283,10 +309,17 @@ def explanation(line: SetLine, following: SetLine | None) -> str | None:
         width += AUTOSPACE_EM
     stretch = line.stretch()
     text = line.text
+    # quotes stand beside an invisible break mark (clreq's break before an
+    # opening quote, after a closing one), where the engine cannot compress a
+    # mark set from another face than its neighbours (the Kai's marks)
+    chars = line.chars
     singles = [
         i
         for i in range(1, len(text) - 1)
-        if text[i] in MARKS and text[i - 1] not in MARKS and text[i + 1] not in MARKS
+        if text[i] in MARKS
+        and text[i - 1] not in MARKS
+        and text[i + 1] not in MARKS
+        and not (text[i] in "“”‘’" and "Broadsheet-Marks" in chars[i]["fontname"])
     ]
     room = stretch + 0.5 * min(len(singles), 2)
     if line.chars[-1]["text"] in CLOSING:
@@ -332,6 +365,7 @@ class Report:
     # stray spaces from pdftotext: (on lines within LOOSE_EM, on loose lines)
     spaces: tuple[int, int] = (0, 0)
     spaces_raw: tuple[int, int] = (0, 0)
+    hanging: list[str] = field(default_factory=list)
 
     @property
     def unexplained(self) -> list[Loose]:
@@ -372,7 +406,10 @@ def measure(pdf: Path, width_mm: float, face: str, texts: list[str]) -> Report:
         ends = [end["x1"]]
         if end["text"] in CLOSING:
             ends.append(end["x0"] + line.size / 2)
-        report.worst_end = max(report.worst_end, min(abs(line.right - e) for e in ends))
+        # pdfplumber misplaces glyphs of the Kai's marks face: those line ends
+        # are read with pdfium instead (hanging_marks)
+        if "Broadsheet-Marks" not in end["fontname"]:
+            report.worst_end = max(report.worst_end, min(abs(line.right - e) for e in ends))
         worst = max(gaps, default=0.0)
         report.worst_gap = max(report.worst_gap, worst)
         if worst > LOOSE_EM:
@@ -382,6 +419,7 @@ def measure(pdf: Path, width_mm: float, face: str, texts: list[str]) -> Report:
             )
     _compare_first_fit(report, pdf.parent, texts)
     loose_texts = {line.text for line in report.loose}
+    report.hanging = hanging_marks(pdf, width_mm)
     report.spaces = stray_spaces(pdf, False, loose_texts)
     report.spaces_raw = stray_spaces(pdf, True, loose_texts)
     return report

@@ -132,15 +132,18 @@ def marked_indexes(text: str) -> tuple[int, ...]:
 
 
 @lru_cache(maxsize=16384)
-def expansion_weight(text: str) -> float:
+def expansion_weight(text: str, halted: tuple[int, ...] = ()) -> float:
     """How many units of letter-spacing Pango adds to ``text`` when its marked
-    characters are letter-spaced by one unit.
+    characters but the ``halted`` ones are letter-spaced by one unit.
 
     Pango puts half of a character's letter-spacing before it and half after,
     and drops the half that would stand before the first or after the last
-    character of the text: a marked character counts 1, less ½ at either end.
+    character of the text: a spaced character counts 1, less ½ at either end.
+    A mark set half width (halt) takes no letter-spacing: Pango then drops the
+    halt of a glyph from another font run (the Kai's marks), and the mark
+    would come out full width.
     """
-    indexes = marked_indexes(text)
+    indexes = [i for i in marked_indexes(text) if i not in halted]
     if not indexes:
         return 0.0
     weight = float(len(indexes))
@@ -151,13 +154,20 @@ def expansion_weight(text: str) -> float:
     return weight
 
 
+def halted_indexes(text: str, layout) -> tuple[int, ...]:
+    """The marks of a text box set half width: adjacent pairs, and those the
+    line breaking chose (``bs_halt`` on its layout)."""
+    chosen = getattr(layout, "bs_halt", None) or ()
+    return tuple(sorted(set(compressed_indexes(text)) | set(chosen)))
+
+
 def _count(box: boxes.Box) -> float:
     if isinstance(box, boxes.TextBox):
         text = box.text
         if getattr(box, "bs_line_end", False):
             text = text.rstrip(" ")  # a space after the line's last word stretches nothing
         spaces = text.count(" ") + text.count("\u00a0")
-        return spaces + expansion_weight(box.text)
+        return spaces + expansion_weight(box.text, halted_indexes(box.text, box.pango_layout))
     if isinstance(box, boxes.LineBox | boxes.InlineBox):
         return sum(_count(child) for child in box.children)
     return 0
@@ -243,7 +253,7 @@ def _set_text(self, text, justify=False):
         return
     spacing = self.justification_spacing if justify else 0
     marked = marked_indexes(text) if spacing else ()
-    halts = set(compressed_indexes(text)) | set(getattr(self, "bs_halt", None) or ())
+    halts = set(halted_indexes(text, self))
     spaces = autospace_indexes(text)
     if not (marked or halts or spaces):
         return
@@ -262,7 +272,8 @@ def _set_text(self, text, justify=False):
     base = self.style["letter_spacing"]
     base = 0 if base == "normal" else base
     for index in marked:
-        letter_spacing(index, base + spacing)
+        if index not in halts:
+            letter_spacing(index, base + spacing)
     autospace = AUTOSPACE_EM * self.style["font_size"]
     if justify:
         autospace += getattr(self, "bs_autospace_extra", 0.0)
@@ -420,10 +431,58 @@ def _fit(text, chosen, style, context, max_width, justification_spacing):
     return layout, len(stripped.encode()), resume, width, height, baseline
 
 
+def halts_lost_when_justified(layout, text: str, halts) -> set[int]:
+    """Halts Pango would not apply once the line is justified: on a mark set in
+    another font than its neighbours (a layout's marks face, as the Kai's) with
+    an invisible mark beside it. Measured, they work; drawn with the line's
+    letter-spacing, the mark comes out full width and the line overruns."""
+    risky = [
+        i
+        for i in halts
+        if text[i - 1 : i] in tuple(INVISIBLE) or text[i + 1 : i + 2] in tuple(INVISIBLE)
+    ]
+    if not risky:
+        return set()
+    fonts = _fonts_by_index(layout, text)
+    lost = set()
+    for index in risky:
+        neighbours = [
+            fonts.get(j)
+            for j in (index - 1, index + 1, index - 2, index + 2)
+            if 0 <= j < len(text) and text[j] not in INVISIBLE
+        ]
+        if any(font is not None and font != fonts.get(index) for font in neighbours[:2]):
+            lost.add(index)
+    return lost
+
+
+def _fonts_by_index(layout, text: str) -> dict[int, object]:
+    """The font Pango set each character of the first line in."""
+    offsets, position = {}, 0
+    for index, char in enumerate(text):
+        offsets[position] = index
+        position += len(char.encode())
+    fonts: dict[int, object] = {}
+    run = pango.pango_layout_get_line_readonly(layout.layout, 0).runs
+    while run != ffi.NULL:
+        item = run.data.item
+        run = run.next
+        start, end = item.offset, item.offset + item.length
+        for byte in range(start, end):
+            if byte in offsets:
+                fonts[offsets[byte]] = item.analysis.font
+    return fonts
+
+
 def _measure(text, style, context, justification_spacing, halts):
     layout = inline.create_layout(text, style, context, None, justification_spacing)
     layout.bs_halt = halts
     layout.set_text(text)
+    if halts and (lost := halts_lost_when_justified(layout, text, halts)):
+        layout.deactivate()  # a layout's attributes only accumulate: start afresh
+        layout = inline.create_layout(text, style, context, None, justification_spacing)
+        layout.bs_halt = [i for i in halts if i not in lost]
+        layout.set_text(text)
     first_line, second = layout.get_first_line()
     if second is not None:
         layout.deactivate()

@@ -26,13 +26,14 @@ from weasyprint.text.ffi import FROM_UNITS, ffi, pango
 # What a line costs (clreq's order: compress, then expand): stretch up to
 # LOOSE_EM per gap costs little and grows with its square; a line beyond it
 # costs more than any number of good lines (fewest loose lines first); a
-# single mark compressed mid-line costs as much as a line stretched to
-# LOOSE_EM; an overfull line (a word wider than the column) is allowed only
-# when nothing else is.
+# single mark compressed mid-line costs more than every good line of a
+# paragraph together, so it is only ever chosen to spare a loose line (the
+# compression policy, README "Punctuation"); an overfull line (a word wider
+# than the column) is allowed only when nothing else is.
 # clreq's and poppler's 0.10 em, less a margin for what the model of a line
 # (one unwrapped layout, shared out as _justify_line does) misses
 LOOSE_EM = 0.095
-COMPRESSED_MARK = 1.0
+COMPRESSED_MARK = 100.0
 LOOSE = 1000.0
 OVERFULL = 1e6
 MAX_COMPRESSED_PER_LINE = 2
@@ -97,9 +98,10 @@ def _following(breaks: Breaks, offset: int) -> int:
     return breaks.starts[index + 1] if index + 1 < len(breaks.starts) else len(breaks.text)
 
 
-def _advances(text: str, style, context, justification_spacing: float):
-    """Each character's advance (px) in one unwrapped line, and where a line
-    may break (before character i), as Pango sees the paragraph."""
+def _advances(text: str, style, context, justification_spacing: float, rules):
+    """Each character's advance (px) in one unwrapped line, where a line may
+    break (before character i), as Pango sees the paragraph, and the marks
+    whose halt a justified line would lose (``lines.halts_lost_when_justified``)."""
     layout = inline.create_layout(text, style, context, None, justification_spacing)
     try:
         line = pango.pango_layout_get_line_readonly(layout.layout, 0)
@@ -126,19 +128,21 @@ def _advances(text: str, style, context, justification_spacing: float):
         count = ffi.new("int *")
         attrs = pango.pango_layout_get_log_attrs_readonly(layout.layout, count)
         breakable = [bool(attrs[i].is_line_break) for i in range(min(count[0], len(text) + 1))]
+        marks = [i for i, c in enumerate(text) if c in rules.COMPRESSIBLE]
+        unhaltable = rules.halts_lost_when_justified(layout, text, marks) if marks else set()
     finally:
         layout.deactivate()
-    return advances, breakable
+    return advances, breakable, unhaltable
 
 
 def _solve(text, style, context, first_width, width, justification_spacing, rules):
-    measured = _advances(text, style, context, justification_spacing)
+    measured = _advances(text, style, context, justification_spacing, rules)
     if measured is None:
         return None
-    advances, breakable = measured
+    advances, breakable, unhaltable = measured
     n = len(text)
     em = style["font_size"]
-    paragraph = _Paragraph(text, advances, em, rules)
+    paragraph = _Paragraph(text, advances, em, rules, unhaltable)
     starts = [0, *(i for i in range(1, min(n, len(breakable))) if breakable[i])]
     # the widest a line can be and still fit, compressing all it may
     reach = max(first_width, width) + (MAX_COMPRESSED_PER_LINE + 1) * em / 2 + em
@@ -186,7 +190,9 @@ class _Paragraph:
     """One paragraph's advances and marks, counted once, so that any line of
     it is costed in a few lookups (the DP looks at thousands of lines)."""
 
-    def __init__(self, text: str, advances: list[float], em: float, rules) -> None:
+    def __init__(
+        self, text: str, advances: list[float], em: float, rules, unhaltable: set[int]
+    ) -> None:
         self.text, self.em, self.rules = text, em, rules
         self.prefix = [0.0]
         for advance in advances:
@@ -196,7 +202,8 @@ class _Paragraph:
         self.stretchers = _running(i in marked or c in " \u00a0" for i, c in enumerate(text))
         spaces = set(rules.autospace_indexes(text))
         self.script_gaps = _running(i in spaces for i in range(len(text)))
-        singles = set(rules.single_marks(text, self.compressed))
+        self.unhaltable = unhaltable
+        singles = set(rules.single_marks(text, self.compressed)) - unhaltable
         self.singles = _running(i in singles for i in range(len(text)))
         self.trailing = " " + rules.INVISIBLE
         self.closing = rules.COMPRESSIBLE & rules.CLOSING
@@ -214,7 +221,11 @@ class _Paragraph:
         # a line-end mark is half width; so is a last line's when, full, it
         # takes the paragraph's end
         last_char = text[kept - 1] if kept > start else ""
-        if last_char in self.closing and kept - 1 not in self.compressed:
+        if (
+            last_char in self.closing
+            and kept - 1 not in self.compressed
+            and kept - 1 not in self.unhaltable
+        ):
             width -= half
         if width <= available + 0.01:
             extra = available - width
