@@ -15,7 +15,9 @@ and weasyprint.text.line_break.Layout.set_text). Inside ``cjk_line_layout()``:
   is compressed (at most two a line, nearest the end first) only to let a line
   take more text that would otherwise stretch more than ``LOOSE_EM``;
 - a U+200B placed by the text stage between Han and Latin becomes a quarter em,
-  except at a line edge (beside a quote it is a break opportunity only).
+  except at a line edge (beside a quote it is a break opportunity only);
+- where each line of a paragraph ends is ``engine.paragraph``'s choice (the
+  fewest loose lines), this module's greedy break the fallback.
 
 No character is drawn that is not in the source, so the PDF's text layer is the
 source text.
