@@ -40,24 +40,38 @@ MAX_COMPRESSED_PER_LINE = 2
 # A line short of the column by more than this share of it, plus an em, is
 # loose whatever its marks and script gaps.
 LOOSE_SURE = 0.2
-_CACHE_SIZE = 256
+_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True)
 class Breaks:
     """One paragraph's breaks (character indexes where lines start) at a width."""
 
-    text: str
     first_width: float
     width: float
     starts: tuple[int, ...]
 
 
-_cache: OrderedDict[str, Breaks] = OrderedDict()
+# (text from a line's start, that line's width, the font) → the line's length:
+# every line of a solved paragraph, so that the calls for its later lines (and
+# the final layout after the measuring one) are one lookup.
+_cache: OrderedDict[tuple, int] = OrderedDict()
 
 
 def clear() -> None:
     _cache.clear()
+
+
+def _font_key(style) -> tuple:
+    return (
+        style["font_size"],
+        tuple(style["font_family"]),
+        style["font_weight"],
+        style["font_style"],
+        style["font_stretch"],
+        str(style["letter_spacing"]),
+        str(style["word_spacing"]),
+    )
 
 
 def next_break(
@@ -69,17 +83,10 @@ def next_break(
     ``rules`` is ``engine.lines``: its mark policy (end mark, single marks,
     compressed pairs, autospace), so that both measure lines alike.
     """
-    for breaks in reversed(_cache.values()):
-        offset = len(breaks.text) - len(text)
-        if (
-            offset > 0
-            and offset in breaks.starts
-            and abs(breaks.width - max_width) < 0.01
-            and breaks.text.endswith(text)
-        ):
-            return _following(breaks, offset) - offset
-        if offset == 0 and breaks.text == text and abs(breaks.first_width - max_width) < 0.01:
-            return _following(breaks, 0)
+    font = _font_key(style)
+    found = _cache.get((text, round(max_width, 2), font))
+    if found is not None:
+        return found
     indent = style["text_indent"]
     indent = indent.value if getattr(indent, "unit", None) == "px" else 0
     breaks = _solve(
@@ -87,15 +94,13 @@ def next_break(
     )
     if breaks is None:
         return None
-    _cache[text] = breaks
+    ends = [*breaks.starts[1:], len(text)]
+    for start, end in zip(breaks.starts, ends, strict=True):
+        width = breaks.first_width if start == 0 else breaks.width
+        _cache[text[start:], round(width, 2), font] = end - start
     while len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)
-    return _following(breaks, 0)
-
-
-def _following(breaks: Breaks, offset: int) -> int:
-    index = breaks.starts.index(offset)
-    return breaks.starts[index + 1] if index + 1 < len(breaks.starts) else len(breaks.text)
+    return ends[0]
 
 
 def _advances(text: str, style, context, justification_spacing: float, rules):
@@ -175,7 +180,7 @@ def _solve(text, style, context, first_width, width, justification_spacing, rule
     while position >= 0:
         chosen.append(position)
         position = best[position][1]
-    return Breaks(text, first_width, width, tuple(reversed(chosen)))
+    return Breaks(first_width, width, tuple(reversed(chosen)))
 
 
 def _running(flags) -> list[int]:
