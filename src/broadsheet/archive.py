@@ -17,7 +17,7 @@ from broadsheet.jobs.keys import engine_version, font_fingerprint
 from broadsheet.jobs.plan import Job, plan
 from broadsheet.jobs.runner import JobResult, load_failure_result, run_jobs
 from broadsheet.jobs.targets import THUMBNAIL_WIDTH, ArchiveTarget
-from broadsheet.output import write_atomically
+from broadsheet.output import output_lock, write_atomically
 
 ARCHIVE_VARIANT = "archive"
 MANIFEST = "manifest.json"
@@ -62,6 +62,18 @@ def archive_series(
 
     An edition already archived with other bytes is refused unless ``replace``.
     """
+    with output_lock(dest):
+        return _archive_series(series, dest, replace, workers, on_start, on_done)
+
+
+def _archive_series(
+    series: Path,
+    dest: Path,
+    replace: bool,
+    workers: int,
+    on_start: Callable[[Job], None] | None,
+    on_done: Callable[[JobResult], None] | None,
+) -> ArchiveReport:
     jobs, failures = plan(series, variants=[ARCHIVE_VARIANT])
     manifest = _read_manifest(dest)
     editions = {e["pdf"]: e for e in manifest.get("editions", []) if isinstance(e, dict)}

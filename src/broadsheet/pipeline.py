@@ -11,7 +11,13 @@ from pathlib import Path
 
 from broadsheet.compose.rules import Composition
 from broadsheet.content import Edition, load_edition
-from broadsheet.diagnostics import ContentError, Diagnostic, PageOverflowError, warning
+from broadsheet.diagnostics import (
+    ContentError,
+    Diagnostic,
+    PageOverflowError,
+    ResourceError,
+    warning,
+)
 from broadsheet.output import write_atomically
 from broadsheet.page.layouts import Layout
 from broadsheet.page.render import page_context, render_page
@@ -187,6 +193,7 @@ def typeset_edition(built: BuiltEdition) -> BuiltEdition:
         built.pdf = laid_out.write_pdf(
             built.settings.pdf_variant, attachments(sources, date), identifier
         )
+        built.warnings += engine_findings(laid_out.pdf_warnings, built)
     if kind:
         facts = EditionFacts(f"{built.name}.pdf", source, date, metadata_fields(built))
         with timings.stage("preflight" if kind.purpose == "print" else "pdf"):
@@ -206,7 +213,7 @@ def compose_page(built: BuiltEdition, roots: list[Path]):
     rules = built.context["grid"]
     with timings.stage("measure"):
         measures = engine.measure_page(built.html, source.parent, roots, source)
-    with timings.stage("compose"):
+    with timings.stage("compose"), _no_room_is_overflow(source):
         ppi = built.flavour.min_image_ppi if built.flavour else 0
         items = items_of(built.context, pixel_sizes(built.image_sources), rules, ppi or 0)
         plan = compose(measures, rules, items)
@@ -243,7 +250,7 @@ def compose_page(built: BuiltEdition, roots: list[Path]):
             built.html = render_page(built.layout, {**context, "overset": report.overset_lines})
             laid_out = engine.lay_out(built.html, source.parent, roots, source, [])
             report = laid_out.fit_report(plan, measures, rules, True, limit)
-    built.warnings += laid_out.warnings
+    built.warnings += engine_findings(laid_out.warnings, built)
     built.fit = report
     kind = built.flavour
     found = fit_diagnostics(report, source, bool(kind and kind.purpose == "print"), built.name)
@@ -255,6 +262,35 @@ def compose_page(built: BuiltEdition, roots: list[Path]):
         for d in found
     ]
     return laid_out
+
+
+# What the engine logs when a picture is missing from the page.
+PICTURE_LOST = "Failed to load image"
+
+
+def engine_findings(found: list[Diagnostic], built: BuiltEdition) -> list[Diagnostic]:
+    """The engine's warnings for this output: a picture that failed to load is
+    an error in a print or archive file (a page without its picture must not
+    reach the press or the archive), a warning on screen."""
+    kind = built.flavour
+    lost_is_error = bool(kind and kind.purpose in ("print", "archive"))
+    named = [replace(d, subject=built.name) for d in found]
+    errors = [
+        replace(d, level="error") for d in named if lost_is_error and PICTURE_LOST in d.message
+    ]
+    if errors:
+        raise ResourceError(errors)
+    return named
+
+
+@contextmanager
+def _no_room_is_overflow(source: Path) -> Iterator[None]:
+    from broadsheet.compose.plan import NoRoomError
+
+    try:
+        yield
+    except NoRoomError as exc:
+        raise PageOverflowError(Diagnostic(source, str(exc))) from None
 
 
 def portable_html(built: BuiltEdition) -> str:

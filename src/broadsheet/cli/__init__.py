@@ -16,7 +16,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from broadsheet import __version__
+from broadsheet import __version__, limits
 from broadsheet.cli.report import Reporter
 from broadsheet.diagnostics import (
     EXIT_CONTENT,
@@ -29,6 +29,7 @@ from broadsheet.diagnostics import (
 from broadsheet.doctor import harfbuzz_subset_installed
 from broadsheet.jobs.plan import Job, parse_numbers, plan
 from broadsheet.jobs.runner import JobResult, check_job, load_failure_result, run_jobs
+from broadsheet.output import output_lock
 
 PATH_ARG = click.Path(exists=True, path_type=Path)
 DEFAULT_VARIANT = "print"
@@ -48,7 +49,9 @@ class _Main(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
-            _reporter(ctx).finish(code=EXIT_INTERRUPTED)
+            reporter = _reporter(ctx)
+            reporter.say("interrupted: queued jobs cancelled, finished outputs kept", error=True)
+            reporter.finish(code=EXIT_INTERRUPTED)
         except OSError as exc:
             # A file system refusal (permissions, full disk) is the user's to fix.
             reporter = _reporter(ctx)
@@ -129,6 +132,27 @@ VARIANT_OPTION = click.option(
     metavar="LIST",
     help="Variants to take, e.g. print,screen (default: all the series declares).",
 )
+
+
+def _limits(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> None:
+    try:
+        limits.set_active(limits.from_environment().parse(list(value)))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+LIMIT_OPTION = click.option(
+    "--limit",
+    multiple=True,
+    callback=_limits,
+    expose_value=False,
+    metavar="NAME=N",
+    help=(
+        "Raise a bound: content-bytes (a content file, default 1 MiB), pages (one "
+        "job, 100), pixels (one image, 64000000), seconds (one job, 300). Repeatable; "
+        f"also ${limits.ENVIRONMENT}."
+    ),
+)
 JOBS_OPTION = click.option(
     "-j",
     "--jobs",
@@ -153,6 +177,7 @@ JOBS_OPTION = click.option(
 @INSTALLMENT_OPTION
 @VARIANT_OPTION
 @JOBS_OPTION
+@LIMIT_OPTION
 @click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
 @click.option(
     "--draft",
@@ -180,7 +205,10 @@ def build(
     start = time.perf_counter()
     planned, failures = plan(path, numbers, variants)
     results = [load_failure_result(f) for f in failures]
-    results += _with_progress(reporter, planned, "building", outdir, jobs, force, draft)
+    with output_lock(outdir) as recovered:
+        if recovered:
+            reporter.say(f"finished or removed {len(recovered)} file(s) an interrupted run left")
+        results += _with_progress(reporter, planned, "building", outdir, jobs, force, draft)
     _report_results(reporter, results, start)
 
 
@@ -268,6 +296,7 @@ def fit_table(fits: list[tuple[str, dict[str, Any]]]) -> Table:
 @click.argument("path", type=PATH_ARG)
 @INSTALLMENT_OPTION
 @VARIANT_OPTION
+@LIMIT_OPTION
 @output_options
 def check(
     reporter: Reporter, path: Path, numbers: set[int] | None, variants: list[str] | None
@@ -383,6 +412,7 @@ def archive() -> None:
 @click.option("--to", "dest", required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--replace", is_flag=True, help="Overwrite archived editions whose bytes differ.")
 @JOBS_OPTION
+@LIMIT_OPTION
 @output_options
 def archive_build(reporter: Reporter, series: Path, dest: Path, replace: bool, jobs: int) -> None:
     """Build the archive variant of every installment into DIR, with manifest and catalog.

@@ -33,6 +33,8 @@ class Reporter:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     results: list[dict[str, Any]] = field(default_factory=list)
     _seen: set[tuple] = field(default_factory=set)
+    _subjects: dict[tuple, list[str]] = field(default_factory=dict)
+    _pending: list[tuple] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # Consoles look up sys.stdout/sys.stderr when they write (click's test
@@ -41,8 +43,9 @@ class Reporter:
         self.err = Console(stderr=True, highlight=False)
 
     def add(self, diagnostics: Iterable[Diagnostic]) -> None:
-        """Record and show diagnostics; the same finding made by several variants
-        of one installment is said once."""
+        """Record diagnostics, shown at the next table, verdict or ``flush``. The
+        same finding made by several outputs (variants of one installment) is
+        one finding, said once with every output it concerns."""
         for diagnostic in diagnostics:
             key = (
                 diagnostic.level,
@@ -52,23 +55,42 @@ class Reporter:
                 diagnostic.field,
                 diagnostic.message,
             )
+            subjects = self._subjects.setdefault(key, [])
+            if diagnostic.subject and diagnostic.subject not in subjects:
+                subjects.append(diagnostic.subject)
             if key in self._seen:
                 continue
             self._seen.add(key)
             self.diagnostics.append(diagnostic)
-            self._show(diagnostic)
+            self._pending.append(key)
 
-    def _show(self, d: Diagnostic) -> None:
+    def flush(self) -> None:
+        """Show the diagnostics recorded since the last flush."""
+        shown = {key: d for d in self.diagnostics if (key := self._key(d)) in self._pending}
+        for key in self._pending:
+            self._show(shown[key], self._subjects.get(key, []))
+        self._pending.clear()
+
+    @staticmethod
+    def _key(d: Diagnostic) -> tuple:
+        return (d.level, str(d.path), d.line, d.column, d.field, d.message)
+
+    def subjects(self, d: Diagnostic) -> list[str]:
+        return self._subjects.get(self._key(d), [])
+
+    def _show(self, d: Diagnostic, subjects: list[str]) -> None:
         if self.json_output or (self.quiet and d.level == "note"):
             return
         stream = self.out if d.level == "note" else self.err
-        subject = f"{d.subject}: " if d.subject and d.level == "warning" else ""
+        subject = f"{outputs(subjects)}: " if subjects and d.level != "note" else ""
         label = d.level if d.level == "note" else f"[{STYLE[d.level]}]{d.level}[/]"
         stream.print(f"{label}: {escape(subject + str(d))}", soft_wrap=True)
 
     def say(self, text: str, *, error: bool = False, essential: bool = False) -> None:
         """A line for people (suppressed by --json, and by --quiet unless it is
         an error or the command's very answer)."""
+        if error:
+            self.flush()  # a verdict follows the findings it sums up
         if self.json_output or (self.quiet and not (error or essential)):
             return
         (self.err if error else self.out).print(escape(text), soft_wrap=True)
@@ -78,6 +100,7 @@ class Reporter:
             self.say(f"{name}: " + ", ".join(f"{k} {v:.3f}s" for k, v in stages.items()))
 
     def table(self, table: Table) -> None:
+        self.flush()
         if not (self.json_output or self.quiet):
             self.out.print(table)
 
@@ -98,6 +121,7 @@ class Reporter:
         """Say the verdict and leave with its exit code: errors (or, with
         --strict, warnings) give 1."""
         code = self.exit_code(failed) if code is None else code
+        self.flush()
         if self.strict and self.warnings and not self.errors and not self.json_output:
             self.err.print(f"{self.warnings} warning(s), failing under --strict")
         if self.json_output:
@@ -105,9 +129,23 @@ class Reporter:
                 "exit_code": code,
                 "errors": self.errors,
                 "warnings": self.warnings,
-                "diagnostics": [d.as_json() for d in self.diagnostics],
+                "diagnostics": [
+                    {**d.as_json(), "outputs": self.subjects(d)} for d in self.diagnostics
+                ],
                 "results": self.results,
             }
             sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=1) + "\n")
             sys.stdout.flush()
         sys.exit(code)
+
+
+def outputs(subjects: list[str]) -> str:
+    """Outputs named once each: ``s/02/print, tabloid; s/03/print``."""
+    by_edition: dict[str, list[str]] = {}
+    for subject in subjects:
+        edition, _, variant = subject.rpartition("/")
+        by_edition.setdefault(edition, []).append(variant)
+    return "; ".join(
+        f"{edition}/{', '.join(variants)}" if edition else ", ".join(variants)
+        for edition, variants in by_edition.items()
+    )

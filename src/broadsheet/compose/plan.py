@@ -82,6 +82,10 @@ class Placed:
     size: float = 1.0  # a quote's type size, × the stylesheet's
 
 
+class NoRoomError(ValueError):
+    """The page leaves the article no room at all: nothing can be composed."""
+
+
 @dataclass
 class Plan:
     """The composer's decision for one page: read by the templates and the fit report."""
@@ -480,7 +484,12 @@ def _compose_sheet_at(
         # The blocks do not fit on the grid together in any arrangement tried:
         # the article alone is set, and the plan says what was left off.
         trial = _fit(measures, rules, [], (), area_height, base, measures.flow)
-        assert trial is not None
+        if trial is None:
+            raise NoRoomError(
+                f"area: what stands above and below the article (headline, note, "
+                f"foot) leaves {max(area_height, 0) * 0.2646:.0f} mm for it, too little "
+                "for a column of text (shorten the headline or the note)"
+            )
         best = trial
         best.plan.left_off = [item.name for item in items]
     if rules.fill == "balance" and best.plan.area_height:

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from broadsheet import limits
 from broadsheet.diagnostics import ContentError, Diagnostic
 
 Loc = tuple[str | int, ...]
@@ -60,6 +61,8 @@ def parse_yaml(text: str, path: Path, first_line: int = 1) -> YamlDocument:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
+        if node is not None:
+            _refuse_aliases(node, text, path, offset)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -77,6 +80,52 @@ def parse_yaml(text: str, path: Path, first_line: int = 1) -> YamlDocument:
     if duplicates:
         raise ContentError(duplicates)
     return YamlDocument(data, source)
+
+
+# Values a document's aliases may expand to: a series file that reuses a
+# composition makes a few dozen; a "billion laughs" makes 9^levels.
+ALIAS_EXPANSION = 10_000
+
+
+def _refuse_aliases(root: yaml.Node, text: str, path: Path, offset: int) -> None:
+    """Refuse a document whose aliases (``*name``) expand to more than
+    ALIAS_EXPANSION values, before anything walks it expanded: nine aliases of
+    nine aliases make 9^levels values from a few lines, which line tracking and
+    validation would each expand. The walk stops at the bound, so it is cheap."""
+    seen: set[int] = set()
+    aliased = False
+    expanded = 0
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        expanded += 1
+        aliased = aliased or id(node) in seen
+        if aliased and expanded > ALIAS_EXPANSION:
+            raise ContentError(
+                Diagnostic(
+                    path,
+                    f"YAML aliases (*name) here expand to more than {ALIAS_EXPANSION:,} "
+                    "values: write the values out",
+                    _alias_line(text) + offset,
+                )
+            )
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                stack += (key_node, value_node)
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+
+
+def _alias_line(text: str) -> int:
+    """The line of the first alias: the composed tree keeps only the anchor's."""
+    try:
+        for token in yaml.scan(text, Loader=_Loader):
+            if isinstance(token, yaml.AliasToken):
+                return token.start_mark.line + 1
+    except yaml.YAMLError:
+        pass
+    return 1
 
 
 def _record_lines(
@@ -123,7 +172,18 @@ def split_front_matter(text: str, path: Path) -> FrontMatterFile:
 
 
 def read_text(path: Path) -> str:
+    """A content file's text, refused unread when it is over the size bound."""
+    bound = limits.active().content_bytes
     try:
+        size = path.stat().st_size
+        if size > bound:
+            raise ContentError(
+                Diagnostic(
+                    path,
+                    f"{size:,} bytes, over the limit of {bound:,} for a content file "
+                    f"({limits.active().hint('content_bytes')})",
+                )
+            )
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1

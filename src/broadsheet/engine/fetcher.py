@@ -10,6 +10,8 @@ from urllib.request import url2pathname
 
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from broadsheet.pictures import picture_refusal
+
 
 class RefusedURL(FatalURLFetchingError):
     """A URL the build may not read. Fatal: it stops the render at once."""
@@ -32,8 +34,27 @@ class SafeURLFetcher(URLFetcher):
         super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
         self.roots = [root.resolve() for root in roots]
         self.served: list[Path] = []
+        # what was refused: the engine swallows a refusal met while loading a
+        # picture (an SVG's own reference), so it is reported from here
+        self.refused: list[RefusedURL] = []
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        try:
+            return self._fetch(url, headers)
+        except RefusedURL as exc:
+            self.refused.append(exc)
+            raise
+
+    def raise_refused(self, blame: Path) -> None:
+        """A ResourceError naming every URL refused so far, if any."""
+        from broadsheet.diagnostics import Diagnostic, ResourceError
+
+        if self.refused:
+            found = dict.fromkeys(f"{exc.reason}: {exc.url}" for exc in self.refused)
+            self.refused.clear()
+            raise ResourceError([Diagnostic(blame, message) for message in found])
+
+    def _fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         scheme = urlsplit(url).scheme.lower()
         if scheme == "data":
             return super().fetch(url, headers)
@@ -41,6 +62,11 @@ class SafeURLFetcher(URLFetcher):
             raise RefusedURL(url, "network and other non-file URLs are not allowed")
         path = self._check_path(url)
         mime, _ = mimetypes.guess_type(path.name)
+        if mime and mime.startswith("image/"):
+            # a layout's pictures (CSS backgrounds) meet the content's rules
+            refusal = picture_refusal(path)
+            if refusal:
+                raise RefusedURL(url, f"picture {path.name} {refusal}")
         headers_out = {"Content-Type": mime} if mime else {}
         self.served.append(path)
         return URLFetcherResponse(url, path.read_bytes(), headers_out)

@@ -13,12 +13,14 @@ from pathlib import Path
 
 import weasyprint
 
+from broadsheet import limits
 from broadsheet.diagnostics import Diagnostic, ResourceError, warning
 from broadsheet.engine.columns import thread_columns
 from broadsheet.engine.fetcher import RefusedURL, SafeURLFetcher
 from broadsheet.engine.inspect import check_pages, image_resolutions
 from broadsheet.engine.lines import cjk_line_layout
 from broadsheet.engine.measure import article_pages, note_columns, read_measures
+from broadsheet.pictures import bound_decoding
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class LaidOut:
         self._fetcher = fetcher
         self._blame = blame
         self.warnings: list[Diagnostic] = []  # what the engine logged
+        self.pdf_warnings: list[Diagnostic] = []  # of those, what writing the PDF logged
         self.overset_pages = 0  # a draft's column pages that did not fit, kept at the end
 
     @property
@@ -119,11 +122,46 @@ class LaidOut:
         if identifier is not None:
             options["pdf_identifier"] = identifier
         try:
-            # drawing re-shapes every line: justification must be active here too
-            with cjk_line_layout():
-                return self._document.write_pdf(**options)
+            # drawing re-shapes every line: justification must be active here
+            # too; pictures are decoded now, and what fails is logged now
+            with engine_warnings() as messages, cjk_line_layout():
+                data = self._document.write_pdf(**options)
         except RefusedURL as exc:
             raise ResourceError(Diagnostic(self._blame, f"{exc.reason}: {exc.url}")) from None
+        self._fetcher.raise_refused(self._blame)
+        found = [warning(self._blame, message) for message in messages]
+        self.warnings += found
+        self.pdf_warnings = found
+        return data
+
+
+@contextmanager
+def page_budget(blame: Path) -> Iterator[None]:
+    """Stop a layout as soon as it (or the job it is part of, measuring layouts
+    included) makes more pages than the bound allows, rather than after laying
+    out a runaway text in full."""
+    from weasyprint import layout
+
+    bound = limits.active().pages
+    make_all_pages = layout.make_all_pages
+
+    def counted(*args, **kwargs):
+        for made, page in enumerate(make_all_pages(*args, **kwargs), start=1):
+            if limits.count_page() < 0 or made > bound:
+                raise ResourceError(
+                    Diagnostic(
+                        blame,
+                        f"the layouts of this output run past {bound} pages; stopped there "
+                        f"({limits.active().hint('pages')})",
+                    )
+                )
+            yield page
+
+    layout.make_all_pages = counted
+    try:
+        yield
+    finally:
+        layout.make_all_pages = make_all_pages
 
 
 @cache
@@ -150,13 +188,17 @@ def lay_out(
     """Lay out ``html``, reading files only below ``roots``; a refused or missing
     resource is blamed on ``blame``, and what the engine logs joins ``warnings``."""
     fetcher = SafeURLFetcher(roots)
-    with engine_warnings() as messages, cjk_line_layout():
+    bound_decoding()
+    with engine_warnings() as messages, cjk_line_layout(), page_budget(blame):
         try:
             document = weasyprint.HTML(
                 string=html, base_url=base_url.resolve().as_uri() + "/", url_fetcher=fetcher
             ).render(font_config=_font_config())
         except RefusedURL as exc:
             raise ResourceError(Diagnostic(blame, f"{exc.reason}: {exc.url}")) from None
+    # a refusal inside a picture (an SVG's reference) is logged and swallowed
+    # by the engine: it is an error all the same
+    fetcher.raise_refused(blame)
     found = [warning(blame, message) for message in messages]
     warnings.extend(found)
     laid_out = LaidOut(document, fetcher, blame)

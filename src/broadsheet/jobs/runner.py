@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -11,10 +12,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from broadsheet import limits
 from broadsheet.diagnostics import BroadsheetError, Diagnostic
 from broadsheet.jobs.keys import build_key
 from broadsheet.jobs.plan import Job, LoadFailure
 from broadsheet.jobs.targets import Committed, EditionTarget, Known
+from broadsheet.limits import LimitExceeded
 from broadsheet.pipeline import BuiltEdition, render_html, typeset_edition
 
 
@@ -70,6 +73,18 @@ def _about(diagnostics: list[Diagnostic], name: str) -> list[Diagnostic]:
     return [d if d.subject else replace(d, subject=name) for d in diagnostics]
 
 
+def _diagnostics(exc: BaseException, job: Job) -> list[Diagnostic]:
+    """What stopped a job, as diagnostics: a content or layout error, a bound,
+    or the file system refusing to write (permissions, a full disk)."""
+    if isinstance(exc, BroadsheetError):
+        return exc.diagnostics
+    if isinstance(exc, LimitExceeded):
+        return [Diagnostic(job.installment, exc.message, subject=job.name)]
+    assert isinstance(exc, OSError)
+    where = exc.filename or job.installment
+    return [Diagnostic(Path(where), f"cannot write: {exc.strerror or exc}", subject=job.name)]
+
+
 @dataclass
 class Prepared:
     """A job whose HTML is rendered and keyed: what a worker needs to build it."""
@@ -114,11 +129,12 @@ def build_prepared(prepared: Prepared, target: Target) -> JobResult:
     start = time.perf_counter()
     job, built = prepared.job, prepared.built
     try:
-        typeset_edition(built)
+        with limits.job_budget():
+            typeset_edition(built)
         committed = target.commit(job, built, prepared.key)
-    except BroadsheetError as exc:
+    except (BroadsheetError, LimitExceeded, OSError) as exc:
         seconds = prepared.seconds + time.perf_counter() - start
-        result = failed(job.name, [*built.warnings, *exc.diagnostics], seconds)
+        result = failed(job.name, [*built.warnings, *_diagnostics(exc, job)], seconds)
         result.fit = _fit_row(built)
         return result
     return JobResult(
@@ -141,10 +157,11 @@ def check_job(job: Job) -> JobResult:
     start = time.perf_counter()
     built = None
     try:
-        built = render_html(job.installment, job.variant)
-        typeset_edition(built)
-    except BroadsheetError as exc:
-        result = failed(job.name, exc.diagnostics, time.perf_counter() - start)
+        with limits.job_budget():
+            built = render_html(job.installment, job.variant)
+            typeset_edition(built)
+    except (BroadsheetError, LimitExceeded, OSError) as exc:
+        result = failed(job.name, _diagnostics(exc, job), time.perf_counter() - start)
         result.fit = _fit_row(built) if built is not None else None
         return result
     return JobResult(
@@ -196,14 +213,46 @@ def run_jobs(
                 on_start(prepared.job)
             finish(build_prepared(prepared, target))
     else:
-        # fork: the workers start with fonts, imports and caches already loaded
-        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = []
-            for prepared in dirty:
-                if on_start:
-                    on_start(prepared.job)
-                futures.append(pool.submit(build_prepared, prepared, target))
-            for future in as_completed(futures):
-                finish(future.result())
+        _in_processes(dirty, target, workers, on_start, finish)
     return [results[job.name] for job in jobs]
+
+
+def _in_processes(
+    dirty: list[Prepared],
+    target: Target,
+    workers: int,
+    on_start: Callable[[Job], None] | None,
+    finish: Callable[[JobResult], None],
+) -> None:
+    """Build in a pool of processes. Ctrl-C here cancels what is queued at once
+    and stops the workers; a worker committing files finishes that first (its
+    commit holds signals), so only whole outputs are left."""
+    # fork: the workers start with fonts, imports and caches already loaded
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker)
+    futures = {}
+    try:
+        for prepared in dirty:
+            if on_start:
+                on_start(prepared.job)
+            futures[pool.submit(build_prepared, prepared, target)] = prepared.job
+        for future in as_completed(futures):
+            try:
+                result = future.result()
+            except Exception as exc:  # a worker died (out of memory, killed)
+                job = futures[future]
+                message = f"the build process stopped: {exc!r}"
+                result = failed(job.name, [Diagnostic(job.installment, message)])
+            finish(result)
+    except KeyboardInterrupt:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def _worker() -> None:
+    # Ctrl-C reaches the whole process group; the main process decides what
+    # stops (and says so once), not every worker with its own traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from PIL import Image, ImageCms, UnidentifiedImageError
 
 from broadsheet.diagnostics import Diagnostic
+from broadsheet.pictures import picture_refusal
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 RASTER_SUFFIXES = IMAGE_SUFFIXES - {".svg"}
@@ -63,6 +64,10 @@ class ResourceResolver:
             return "about:invalid"
         if path.suffix.lower() not in IMAGE_SUFFIXES:
             self._problem(f"image '{src}' is not an image file", line, field_name)
+            return "about:invalid"
+        refusal = picture_refusal(path)
+        if refusal:
+            self._problem(f"image '{src}' {refusal}", line, field_name)
             return "about:invalid"
         self.used.append(path)
         downsample = bool(self.image_dpi and self.page_width)

@@ -9,8 +9,11 @@ import pikepdf and WeasyPrint, so they are imported only when a PDF is made.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -83,10 +86,8 @@ def _preflight(data: bytes, facts: EditionFacts) -> list[Diagnostic]:
     """Preflight the print PDF as a print shop would: errors fail the build."""
     from broadsheet.pdf.preflight import preflight
 
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
-        handle.write(data)
-        handle.flush()
-        findings = preflight(Path(handle.name))
+    with _as_file(data) as path:
+        findings = preflight(path)
     errors = [
         Diagnostic(facts.source, f"preflight {facts.name}: {f.message}")
         for f in findings
@@ -95,3 +96,23 @@ def _preflight(data: bytes, facts: EditionFacts) -> list[Diagnostic]:
     if errors:
         raise PrintError(errors)
     return [warning(facts.source, f"preflight {facts.name}: {f.message}") for f in findings]
+
+
+@contextlib.contextmanager
+def _as_file(data: bytes) -> Iterator[Path]:
+    """The bytes as a file path for qpdf. In memory where Linux allows
+    (memfd): a process killed meanwhile leaves no temporary file behind."""
+    if not hasattr(os, "memfd_create"):
+        with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+            handle.write(data)
+            handle.flush()
+            yield Path(handle.name)
+        return
+    fd = os.memfd_create("broadsheet-preflight.pdf", os.MFD_CLOEXEC)
+    try:
+        os.write(fd, data)
+        os.set_inheritable(fd, True)
+        # /dev/fd/N opens the same memory file in this process and in qpdf
+        yield Path(f"/dev/fd/{fd}")
+    finally:
+        os.close(fd)

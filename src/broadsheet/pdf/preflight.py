@@ -153,7 +153,11 @@ def _inside(inner: list[float], outer: list[float]) -> bool:
 def _qpdf(path: Path) -> list[Finding]:
     if shutil.which("qpdf") is None:
         return [Finding("warning", "qpdf not installed: structure not checked")]
-    result = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+    # an inherited descriptor (/dev/fd/N, a file held in memory) stays open for qpdf
+    fds = (int(path.name),) if path.parent == Path("/dev/fd") else ()
+    result = subprocess.run(
+        ["qpdf", "--check", str(path)], capture_output=True, text=True, pass_fds=fds
+    )
     if result.returncode != 0:
         first = (result.stdout + result.stderr).strip().splitlines()[-1:]
         return [Finding("error", f"qpdf --check: {' '.join(first)}")]
