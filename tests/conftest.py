@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from broadsheet import limits
 from broadsheet.pipeline import BuiltEdition, build_installment
 
 REPO = Path(__file__).resolve().parents[1]
@@ -21,6 +22,14 @@ def make_project(root: Path) -> Path:
     (root / "assets").mkdir()
     shutil.copytree(SAMPLE_SERIES, root / "content" / "changzhi-2025")
     return root
+
+
+@pytest.fixture(autouse=True)
+def default_limits():
+    """A test that raises or lowers a bound (--limit in-process) leaves the
+    defaults to the next one."""
+    yield
+    limits.set_active(limits.Limits())
 
 
 @pytest.fixture

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import errno
 import fcntl
 import json
 import os
 import re
+import shutil
 import signal
 import tempfile
 from collections.abc import Iterator
@@ -65,6 +67,11 @@ def write_atomically(files: dict[Path, bytes]) -> None:
                     handle.flush()
                     os.fsync(handle.fileno())
                 os.chmod(tmp, 0o644)
+            for _, target in staged:
+                # the one way a rename fails once the data is written: refuse
+                # it before the first rename, not between two of them
+                if target.is_dir():
+                    raise IsADirectoryError(errno.EISDIR, "a folder is in the way", str(target))
             if len(staged) > 1:
                 journal = _write_journal(staged)
             for tmp, target in staged:
@@ -169,3 +176,41 @@ def output_lock(folder: Path) -> Iterator[list[Path]]:
         yield recover(folder)
     finally:
         os.close(fd)
+
+
+# Temporary folders of a process (the engine's font files), named by its pid.
+PROCESS_FOLDER_PREFIX = "broadsheet-"
+
+
+def process_folder() -> Path:
+    """A temporary folder for this process, removed when it exits; the folders
+    of processes that are gone (killed, or workers that exit without clean-up)
+    are removed first."""
+    root = Path(tempfile.gettempdir())
+    for stale in root.glob(f"{PROCESS_FOLDER_PREFIX}*"):
+        pid = stale.name.removeprefix(PROCESS_FOLDER_PREFIX).partition("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    owner = os.getpid()
+    folder = Path(tempfile.mkdtemp(prefix=f"{PROCESS_FOLDER_PREFIX}{owner}-"))
+    # a forked child shares the folder: only the process that made it removes it
+    atexit.register(lambda: os.getpid() == owner and shutil.rmtree(folder, ignore_errors=True))
+    return folder
+
+
+def remove_process_folders(pids: list[int]) -> None:
+    """Remove the temporary folders of processes that have ended (a pool's workers)."""
+    root = Path(tempfile.gettempdir())
+    for pid in pids:
+        for folder in root.glob(f"{PROCESS_FOLDER_PREFIX}{pid}-*"):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True

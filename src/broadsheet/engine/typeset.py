@@ -20,6 +20,7 @@ from broadsheet.engine.fetcher import RefusedURL, SafeURLFetcher
 from broadsheet.engine.inspect import check_pages, image_resolutions
 from broadsheet.engine.lines import cjk_line_layout
 from broadsheet.engine.measure import article_pages, note_columns, read_measures
+from broadsheet.output import process_folder
 from broadsheet.pictures import bound_decoding
 
 
@@ -173,7 +174,14 @@ def _font_config():
     faces do not mix with these."""
     from weasyprint.text.fonts import FontConfiguration
 
-    return FontConfiguration()
+    config = FontConfiguration()
+    # WeasyPrint copies @font-face files into a temporary folder it removes
+    # when the configuration is collected; a killed process never is. Ours is
+    # named by its process, so that the next build removes a dead one's.
+    config._folder = process_folder()
+    return config
+
+    return True
 
 
 def measure(html: str, base_url: Path, roots: list[Path], blame: Path):

@@ -18,6 +18,7 @@ from broadsheet.jobs.keys import build_key
 from broadsheet.jobs.plan import Job, LoadFailure
 from broadsheet.jobs.targets import Committed, EditionTarget, Known
 from broadsheet.limits import LimitExceeded
+from broadsheet.output import remove_process_folders
 from broadsheet.pipeline import BuiltEdition, render_html, typeset_edition
 
 
@@ -245,11 +246,18 @@ def _in_processes(
                 result = failed(job.name, [Diagnostic(job.installment, message)])
             finish(result)
     except KeyboardInterrupt:
-        for process in list(getattr(pool, "_processes", {}).values()):
+        workers_ = dict(getattr(pool, "_processes", None) or {})
+        for process in workers_.values():
             process.terminate()
+        for process in workers_.values():
+            process.join(timeout=5)
         pool.shutdown(wait=False, cancel_futures=True)
+        remove_process_folders(list(workers_))
         raise
+    pids = list(getattr(pool, "_processes", None) or {})
     pool.shutdown()
+    # workers leave without clean-up (os._exit): their temporary folders go here
+    remove_process_folders(pids)
 
 
 def _worker() -> None:
