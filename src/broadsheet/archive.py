@@ -112,6 +112,14 @@ def _refuse(dest: Path, problems: Iterable[Problem], why: str = "") -> None:
 def _old_manifest(dest: Path, signing_key: Ed25519PrivateKey | None) -> dict[str, Any]:
     """The manifest already in ``dest`` (empty for a new archive), checked before
     the build trusts its editions and before a new manifest replaces it."""
+    signature = dest / SIGNATURE
+    signed = signature.exists() or signature.is_symlink()
+    if signed and signing_key is None:
+        message = (
+            f"{SIGNATURE}: the archive is signed; --key KEY.pem signs its new manifest "
+            "(or remove the signature file to leave the archive unsigned)"
+        )
+        raise ContentError(Diagnostic(dest, message))
     if not (dest / MANIFEST).exists() and not (dest / MANIFEST).is_symlink():
         return {}
     data, manifest = read_manifest(dest)
@@ -119,14 +127,7 @@ def _old_manifest(dest: Path, signing_key: Ed25519PrivateKey | None) -> dict[str
     _refuse(dest, structure_problems(manifest), hint)
     # a manifest from before the hashes existed has none: the next one will
     _refuse(dest, hash_problems(manifest, required=False), hint)
-    signature = dest / SIGNATURE
-    if signature.exists() or signature.is_symlink():
-        if signing_key is None:
-            message = (
-                f"{SIGNATURE}: the archive is signed; --key KEY.pem signs its new manifest "
-                "(or remove the signature file to leave the archive unsigned)"
-            )
-            raise ContentError(Diagnostic(dest, message))
+    if signed and signing_key is not None:
         try:
             found = read_member(signature, MAX_SIGNATURE_BYTES)
             why = signature_problem(signing_key.public_key(), data, found)
@@ -188,7 +189,9 @@ def _write_catalog_and_manifest(
         for name in old_files
         if name not in files and name not in written
     ]
-    _refuse(dest, changed, "; restore it, then archive again (a new manifest would vouch for it)")
+    # a new manifest would vouch for the change; an edition's PDF or thumbnail
+    # that is deleted is simply built again, so that is the way out for those
+    _refuse(dest, changed, "; restore it (or delete an edition's PDF or thumbnail to rebuild it)")
     manifest: dict[str, Any] = {
         "generator": {
             "broadsheet": __version__,

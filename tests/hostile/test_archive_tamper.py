@@ -406,6 +406,11 @@ def test_archiving_refuses_to_extend_what_verify_would_fail(
     assert code == 1
     assert "changed: demo-series/02.png (since the last archive run); restore it" in output
     assert run("archive", "verify", signed, "--key", built.public)[0] == 1
+    # the way out for a thumbnail: delete it, and the run builds it again
+    thumbnail.unlink()
+    code, output = run("archive", built.series, "--to", signed, "--key", built.private)
+    assert code == 0, output
+    assert run("archive", "verify", signed, "--key", built.public)[0] == 0
 
 
 def test_a_manifest_from_before_the_hashes_is_upgraded_by_archiving_again(
