@@ -1,17 +1,35 @@
-"""Archive editions: PDF/A files, thumbnails, a catalog page and a checksummed manifest."""
+"""Archive editions: PDF/A files, thumbnails, a catalog and a hashed, optionally signed manifest."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from markupsafe import escape
 
 from broadsheet import __version__
+from broadsheet.archive_manifest import (
+    HASH_FIELD,
+    MANIFEST,
+    RESERVED,
+    SIGNATURE,
+    Contents,
+    Problem,
+    hash_problems,
+    member_problem,
+    read_manifest,
+    read_member,
+    section_hashes,
+    sha256_of,
+    structure_problems,
+    walk_archive,
+)
+from broadsheet.archive_signing import MAX_SIGNATURE_BYTES, sign, signature_problem
 from broadsheet.diagnostics import ContentError, Diagnostic
 from broadsheet.jobs.keys import engine_version, font_fingerprint
 from broadsheet.jobs.plan import Job, plan
@@ -20,7 +38,6 @@ from broadsheet.jobs.targets import THUMBNAIL_WIDTH, ArchiveTarget
 from broadsheet.output import output_lock, write_atomically
 
 ARCHIVE_VARIANT = "archive"
-MANIFEST = "manifest.json"
 CATALOG = "index.html"
 
 
@@ -45,10 +62,6 @@ def _pdf(result: JobResult) -> str:
     return result.record["pdf"] if result.record else result.name
 
 
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def archive_series(
     series: Path,
     dest: Path,
@@ -56,14 +69,19 @@ def archive_series(
     workers: int = 1,
     on_start: Callable[[Job], None] | None = None,
     on_done: Callable[[JobResult], None] | None = None,
+    signing_key: Ed25519PrivateKey | None = None,
 ) -> ArchiveReport:
     """Build the archive variant of every installment into ``dest``, through the
     job runner: an unchanged installment is not laid out again.
 
     An edition already archived with other bytes is refused unless ``replace``.
+    An archive whose manifest is malformed or edited, whose files listed there
+    changed, or whose signature fails, is not extended: a new manifest (and a
+    new signature) would vouch for what nobody checked. ``signing_key`` signs
+    the manifest; a signed archive is only extended with a key.
     """
     with output_lock(dest):
-        return _archive_series(series, dest, replace, workers, on_start, on_done)
+        return _archive_series(series, dest, replace, workers, on_start, on_done, signing_key)
 
 
 def _archive_series(
@@ -73,29 +91,73 @@ def _archive_series(
     workers: int,
     on_start: Callable[[Job], None] | None,
     on_done: Callable[[JobResult], None] | None,
+    signing_key: Ed25519PrivateKey | None,
 ) -> ArchiveReport:
+    old = _old_manifest(dest, signing_key)
+    if dest.exists():
+        # a symlink or stray folder would fail verify at once: say so before building
+        _refuse(dest, walk_archive(dest).problems)
     jobs, failures = plan(series, variants=[ARCHIVE_VARIANT])
-    manifest = _read_manifest(dest)
-    editions = {e["pdf"]: e for e in manifest.get("editions", []) if isinstance(e, dict)}
+    editions = {e["pdf"]: e for e in old.get("editions", [])}
     target = ArchiveTarget(dest, replace, editions)
     report = ArchiveReport([load_failure_result(f) for f in failures])
     report.results += run_jobs(jobs, target, workers, on_start=on_start, on_done=on_done)
+    written = {p.relative_to(dest).as_posix() for r in report.results for p in r.written}
     for result in report.results:
         if result.record:
             editions[result.record["pdf"]] = result.record
-    _write_catalog_and_manifest(dest, sorted(editions.values(), key=lambda e: e["pdf"]))
+    _write_catalog_and_manifest(
+        dest,
+        sorted(editions.values(), key=lambda e: e["pdf"]),
+        old.get("files", {}),
+        written,
+        signing_key,
+    )
     return report
 
 
-def _read_manifest(dest: Path) -> dict[str, Any]:
-    try:
-        manifest = json.loads((dest / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+def _refuse(dest: Path, problems: Iterable[Problem], why: str = "") -> None:
+    diagnostics = [Diagnostic(dest, f"{p}{why}") for p in problems]
+    if diagnostics:
+        raise ContentError(diagnostics)
+
+
+def _old_manifest(dest: Path, signing_key: Ed25519PrivateKey | None) -> dict[str, Any]:
+    """The manifest already in ``dest`` (empty for a new archive), checked before
+    the build trusts its editions and before a new manifest replaces it."""
+    signature = dest / SIGNATURE
+    signed = signature.exists() or signature.is_symlink()
+    if signed and signing_key is None:
+        message = (
+            f"{SIGNATURE}: the archive is signed; --key KEY.pem signs its new manifest "
+            "(or remove the signature file to leave the archive unsigned)"
+        )
+        raise ContentError(Diagnostic(dest, message))
+    if not (dest / MANIFEST).exists() and not (dest / MANIFEST).is_symlink():
         return {}
-    return manifest if isinstance(manifest, dict) else {}
+    data, manifest = read_manifest(dest)
+    hint = "; the archive is not extended over it (broadsheet archive verify DIR says more)"
+    _refuse(dest, structure_problems(manifest), hint)
+    # a manifest from before the hashes existed has none: the next one will
+    _refuse(dest, hash_problems(manifest, required=False), hint)
+    if signed and signing_key is not None:
+        try:
+            found = read_member(signature, MAX_SIGNATURE_BYTES)
+            why = signature_problem(signing_key.public_key(), data, found)
+        except (OSError, ValueError) as exc:
+            why = f"unreadable: {exc}"
+        if why is not None:
+            raise ContentError(Diagnostic(dest, f"{SIGNATURE}: {why}; not signed over"))
+    return manifest
 
 
-def _write_catalog_and_manifest(dest: Path, editions: list[dict]) -> None:
+def _write_catalog_and_manifest(
+    dest: Path,
+    editions: list[dict[str, Any]],
+    old_files: dict[str, Any],
+    written: set[str],
+    signing_key: Ed25519PrivateKey | None,
+) -> None:
     rows = "\n".join(
         f'<tr><td><a href="{escape(e["pdf"])}"><img src="{escape(e["thumbnail"])}" '
         f'alt="" width="{THUMBNAIL_WIDTH // 2}"></a></td>'
@@ -113,13 +175,37 @@ def _write_catalog_and_manifest(dest: Path, editions: list[dict]) -> None:
 {rows}
 </table></body></html>
 """
-    write_atomically({dest / CATALOG: catalog.encode("utf-8")})
-    files = {
-        p.relative_to(dest).as_posix(): {"sha256": sha256(p.read_bytes()), "size": p.stat().st_size}
-        for p in sorted(dest.rglob("*"))
-        if p.is_file() and p.name != MANIFEST and not p.name.startswith(".")
-    }
-    manifest = {
+    data = catalog.encode("utf-8")
+    # nothing is written until the archive checks out: a refused run leaves it as it was
+    contents = walk_archive(dest) if dest.exists() else Contents()
+    _refuse(dest, contents.problems)
+    files = {CATALOG: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}}
+    _refuse(
+        dest,
+        [
+            Problem("unlistable", n, f"{why}; remove it")
+            for n in contents.files
+            if (why := member_problem(n))
+        ],
+    )
+    changed: list[Problem] = []
+    for name, path in sorted(contents.files.items()):
+        if name in RESERVED or name == CATALOG:
+            continue
+        files[name] = {"sha256": sha256_of(path), "size": contents.sizes[name]}
+        # what this run did not write must be as the old manifest lists it
+        before = old_files.get(name)
+        if before is not None and name not in written and before != files[name]:
+            changed.append(Problem("changed", name, "since the last archive run"))
+    changed += [
+        Problem("missing", name, "since the last archive run")
+        for name in old_files
+        if name not in files and name not in written
+    ]
+    # a new manifest would vouch for the change; an edition's PDF or thumbnail
+    # that is deleted is simply built again, so that is the way out for those
+    _refuse(dest, changed, "; restore it (or delete an edition's PDF or thumbnail to rebuild it)")
+    manifest: dict[str, Any] = {
         "generator": {
             "broadsheet": __version__,
             "weasyprint": engine_version(),
@@ -131,46 +217,9 @@ def _write_catalog_and_manifest(dest: Path, editions: list[dict]) -> None:
         "editions": editions,
         "files": files,
     }
-    text = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-    write_atomically({dest / MANIFEST: text.encode("utf-8")})
-
-
-def verify_archive(dest: Path) -> list[str]:
-    """Every file against the manifest: missing, changed and unexpected files."""
-    manifest_path = dest / MANIFEST
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ContentError(Diagnostic(manifest_path, f"no readable manifest: {exc}")) from None
-    expected = manifest.get("files") if isinstance(manifest, dict) else None
-    if not isinstance(expected, dict):
-        raise ContentError(
-            Diagnostic(
-                manifest_path, "not a broadsheet manifest: no mapping of files", field="files"
-            )
-        )
-    problems = []
-    root = dest.resolve()
-    for name, record in sorted(expected.items()):
-        path = dest / name
-        if Path(name).is_absolute() or not path.resolve().is_relative_to(root):
-            problems.append(f"refused: {name} lies outside the archive")
-            continue
-        if not (
-            isinstance(record, dict)
-            and isinstance(record.get("sha256"), str)
-            and isinstance(record.get("size"), int)
-        ):
-            problems.append(f"malformed entry: {name} (needs sha256 and size)")
-            continue
-        if not path.is_file():
-            problems.append(f"missing: {name}")
-        elif sha256(path.read_bytes()) != record["sha256"] or path.stat().st_size != record["size"]:
-            problems.append(f"changed: {name}")
-    present = {
-        p.relative_to(dest).as_posix()
-        for p in dest.rglob("*")
-        if p.is_file() and p.name != MANIFEST and not p.name.startswith(".")
-    }
-    problems += [f"unexpected: {name}" for name in sorted(present - set(expected))]
-    return problems
+    manifest[HASH_FIELD] = section_hashes(manifest)
+    text = (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+    outputs = {dest / CATALOG: data, dest / MANIFEST: text}
+    if signing_key is not None:
+        outputs[dest / SIGNATURE] = sign(signing_key, text)
+    write_atomically(outputs)
