@@ -11,6 +11,7 @@ from pathlib import Path
 
 from broadsheet.content.loader import validate
 from broadsheet.content.yamlsource import parse_yaml, read_text
+from broadsheet.diagnostics import BroadsheetError, display_path
 from broadsheet.engine import harfbuzz_subset_available, versions
 from broadsheet.page.layouts import LAYOUT_FILE, LayoutConfig
 
@@ -27,6 +28,7 @@ class Check:
     ok: bool
     detail: str
     fix: str | None = None
+    failed_as: str = "missing"  # what the status column says when not ok
 
 
 def harfbuzz_subset_installed() -> bool:
@@ -44,17 +46,22 @@ def font_installed(family: str) -> bool:
     return any(family in line.split(",") for line in listing.splitlines())
 
 
-def layout_fonts(layouts_dir: Path) -> dict[str, list[str]]:
-    """Font family → the layouts that ask for it."""
+def layout_fonts(layouts_dir: Path) -> tuple[dict[str, list[str]], list[Check]]:
+    """Font family → the layouts that ask for it; and a failed check for each
+    layout whose configuration cannot be read (its fonts are then unknown)."""
     needed: dict[str, list[str]] = {}
+    broken: list[Check] = []
     for config_path in sorted(layouts_dir.glob(f"*/{LAYOUT_FILE}")):
         try:
             config = validate(LayoutConfig, parse_yaml(read_text(config_path), config_path))
-        except Exception:  # a broken layout is `check`'s business, not doctor's
+        except BroadsheetError as exc:
+            name = config_path.parent.name
+            fix = f"correct {display_path(config_path)} (broadsheet check names every problem)"
+            broken.append(Check(f"layout {name}", False, str(exc.diagnostics[0]), fix, "broken"))
             continue
         for family in config.fonts:
             needed.setdefault(family, []).append(config_path.parent.name)
-    return needed
+    return needed, broken
 
 
 def run_checks(layouts_dir: Path) -> list[Check]:
@@ -81,7 +88,9 @@ def run_checks(layouts_dir: Path) -> list[Check]:
             None if subset else "apt-get install libharfbuzz-subset0",
         )
     )
-    for family, layouts in sorted(layout_fonts(layouts_dir).items()):
+    needed, broken = layout_fonts(layouts_dir)
+    checks += broken
+    for family, layouts in sorted(needed.items()):
         ok = font_installed(family)
         package = FONT_PACKAGES.get(family, "a package that provides it")
         checks.append(

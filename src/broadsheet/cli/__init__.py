@@ -40,11 +40,20 @@ class _Main(click.Group):
     never sees a Python traceback (``-v`` shows it for an internal error)."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        # the command line as given: the group consumes it while invoking
+        given = [*getattr(ctx, "_protected_args", []), *ctx.args]
         try:
             return super().invoke(ctx)
         except BroadsheetError as exc:
             reporter = _reporter(ctx)
             reporter.add(exc.diagnostics)
+            reporter.finish(code=exc.exit_code)
+        except click.UsageError as exc:
+            if "--json" not in given:
+                raise
+            # CI asked for JSON: a usage error is one too, with click's exit code
+            reporter = Reporter(json_output=True)
+            reporter.add([Diagnostic(None, exc.format_message())])
             reporter.finish(code=exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
@@ -549,7 +558,7 @@ def doctor(reporter: Reporter, layouts: Path | None) -> None:
     checks = run_checks(layouts_dir)
     table = Table("check", "status", "detail")
     for c in checks:
-        table.add_row(c.name, "[green]ok[/]" if c.ok else "[red]missing[/]", c.detail)
+        table.add_row(c.name, "[green]ok[/]" if c.ok else f"[red]{c.failed_as}[/]", c.detail)
         reporter.results.append({"check": c.name, "ok": c.ok, "detail": c.detail, "fix": c.fix})
     reporter.table(table)
     fixes = list(dict.fromkeys(c.fix for c in checks if not c.ok and c.fix))

@@ -20,6 +20,10 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 
 
+# Installment numbers: four digits at most.
+MAX_NUMBER = 9999
+
+
 class StrictModel(BaseModel):
     # A typo such as `headlin:` must be an error, never silently ignored.
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -80,7 +84,7 @@ Quotes = Text | list[Text]
 class Installment(StrictModel):
     """Front matter of one installment file; the Markdown body follows it."""
 
-    number: int = Field(ge=1, le=9999)
+    number: int = Field(ge=1, le=MAX_NUMBER)
     date: dt.date
     headline: Text
     subhead: Text | None = None

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from broadsheet.content.loader import SERIES_FILE, load_edition, series_installments
+from broadsheet.content.loader import SERIES_FILE, load_edition, load_series, series_installments
 from broadsheet.content.placeholders import PLACEHOLDER
+from broadsheet.content.schema import MAX_NUMBER
 from broadsheet.diagnostics import BroadsheetError, ContentError, Diagnostic
 
 TEMPLATE = """\
@@ -43,19 +44,26 @@ def find_installment(path: Path, number: int | None) -> Path:
         return path
     if number is None:
         raise ContentError(Diagnostic(path, "a series folder needs --installment N"))
+    broken: list[Diagnostic] = []
     for candidate in series_installments(path):
         try:
             if load_edition(candidate).installment.number == number:
                 return candidate
-        except BroadsheetError:
-            continue
-    raise ContentError(Diagnostic(path, f"no installment number {number} in this series"))
+        except BroadsheetError as exc:
+            if candidate.stem.isdigit() and int(candidate.stem) == number:
+                raise  # the file by that number's name: its own errors say why
+            broken += [d for d in exc.diagnostics if d not in broken]
+    # a broken file (or series file) may be the one asked for: say what is broken
+    raise ContentError(
+        [*broken, Diagnostic(path, f"no readable installment number {number} in this series")]
+    )
 
 
 def new_installment(series: Path, today: dt.date) -> Path:
     """Write the installment after the highest-numbered one; never overwrite a file."""
     if not (series / SERIES_FILE).is_file():
         raise ContentError(Diagnostic(series, f"not a series folder: no {SERIES_FILE}"))
+    load_series(series)  # an installment of a broken series would not build either
     numbers = []
     for path in series_installments(series):
         try:
@@ -64,6 +72,10 @@ def new_installment(series: Path, today: dt.date) -> Path:
             if path.stem.isdigit():  # a broken file still holds its number
                 numbers.append(int(path.stem))
     number = max(numbers, default=0) + 1
+    if number > MAX_NUMBER:
+        raise ContentError(
+            Diagnostic(series, f"the next number would be {number}; numbers end at {MAX_NUMBER}")
+        )
     path = series / f"{number:02d}.md"
     if path.exists():
         raise ContentError(Diagnostic(path, "already exists"))
