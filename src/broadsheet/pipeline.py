@@ -93,18 +93,8 @@ def render_html(
         page = layout.page_format(
             settings.page_format, Diagnostic(origin.path, "", origin.line, "page_format")
         )
+        # every name was checked as the variant resolved (page.variants)
         stylesheets = layout.stylesheet_paths(settings.stylesheets)
-        missing = [p for p in stylesheets if not p.is_file()]
-        if missing:
-            origin = settings.origins["stylesheets"]
-            raise ContentError(
-                Diagnostic(
-                    origin.path,
-                    f"no stylesheet {missing[0].name} in layout '{layout.name}'",
-                    origin.line,
-                    "stylesheets",
-                )
-            )
     kind = flavour(settings.pdf_variant)
     with timings.stage("text"):
         resolver = ResourceResolver(
