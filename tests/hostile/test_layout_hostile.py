@@ -143,3 +143,54 @@ def test_layout_stylesheet_name_is_checked_before_anything_opens_it(
     assert f"layout.yaml:{a4}: variants.a4.stylesheets: stylesheet" in flat, flat
     assert secret.resolve() not in opened and Path("/etc/passwd") not in opened
     assert snapshot(built) == before
+
+
+REFUSED_IMPORTS = {
+    "file": ("file:///etc/passwd", "outside the allowed folders: file:///etc/passwd"),
+    "network": ("http://example.com/x.css", "network and other non-file URLs are not allowed"),
+}
+
+
+@pytest.mark.parametrize("nested", [False, True], ids=["stylesheet", "imported stylesheet"])
+@pytest.mark.parametrize("case", sorted(REFUSED_IMPORTS))
+def test_refused_import_is_blamed_on_its_stylesheet_and_line(
+    case: str, nested: bool, project: Path, series: Path, built: Path, opened: list[Path]
+) -> None:
+    url, reason = REFUSED_IMPORTS[case]
+    layout = project / "layouts/newspaper"
+    cmyk = layout / "cmyk.css"
+    hostile = f'/* hostile */\n@import url("{url}");\n'
+    if nested:
+        # cmyk.css imports a stylesheet of the layout, which imports the URL
+        (layout / "more").mkdir()
+        (layout / "more/extra.css").write_text("/* extra */\n\n" + hostile, encoding="utf-8")
+        hostile, blamed = '@import "more/extra.css";\n', "more/extra.css:4: "
+    else:
+        blamed = "newspaper/cmyk.css:2: "
+    cmyk.write_text(hostile + cmyk.read_text(encoding="utf-8"), encoding="utf-8")
+    before = snapshot(built)
+    code, output = run("build", series, "-o", built, "--variant", "print")
+    flat = output.replace("\n", "")
+    assert code == 1, output
+    assert blamed + reason in flat and url in flat, flat
+    assert "02.md" not in flat
+    assert Path("/etc/passwd") not in opened
+    assert snapshot(built) == before
+
+
+def test_css_errors_name_the_stylesheet_line_and_column(
+    project: Path, series: Path, built: Path
+) -> None:
+    layout = project / "layouts/newspaper"
+    css = layout / "newspaper.css"
+    (layout / "extra.css").write_text("/* extra */\n.x { margin: 3 3 bogus; }\n", "utf-8")
+    text = css.read_text(encoding="utf-8")
+    css.write_text('@import "extra.css";\n' + text + ".x {\n  colr: red;\n}\n", "utf-8")
+    line = len(text.splitlines()) + 3  # the import above, then `.x {`, then colr
+    code, output = run("build", series, "-o", built, "--variant", "print")
+    flat = output.replace("\n", "")
+    assert code == 0, output
+    assert f"newspaper.css:{line}:3: Ignored `colr: red`, unknown property." in flat, flat
+    assert "extra.css:2:6: Ignored `margin: 3 3 bogus`, invalid value." in flat, flat
+    assert "02.md" not in flat
+    assert run("build", series, "-o", built, "--variant", "print", "--strict")[0] == 1
