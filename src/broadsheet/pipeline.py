@@ -14,6 +14,7 @@ from broadsheet.content import Edition, load_edition
 from broadsheet.diagnostics import ContentError, Diagnostic, PageOverflowError, warning
 from broadsheet.output import write_atomically
 from broadsheet.page.layouts import Layout
+from broadsheet.page.portable import output_html
 from broadsheet.page.render import page_context, render_page
 from broadsheet.page.resources import ResourceResolver
 from broadsheet.page.settings import EffectiveSettings
@@ -278,7 +279,8 @@ def build_installment(
     built = typeset_edition(built)
     html_path, pdf_path = built.output_paths(outdir)
     with built.timings.stage("write"):
-        write_atomically({html_path: built.html.encode("utf-8"), pdf_path: built.pdf})
+        html, assets = output_html(built, html_path)
+        write_atomically({html_path: html.encode("utf-8"), pdf_path: built.pdf, **assets})
     built.written = [html_path, pdf_path]
     return built
 

@@ -194,3 +194,23 @@ def test_css_errors_name_the_stylesheet_line_and_column(
     assert "extra.css:2:6: Ignored `margin: 3 3 bogus`, invalid value." in flat, flat
     assert "02.md" not in flat
     assert run("build", series, "-o", built, "--variant", "print", "--strict")[0] == 1
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED_IMPORTS))
+def test_css_url_the_page_never_fetches_is_not_copied_beside_the_html(
+    case: str, project: Path, series: Path, built: Path, opened: list[Path]
+) -> None:
+    """The written HTML takes its stylesheets' files along: only those the fetcher
+    would serve, even where no rule of the page made the engine fetch one."""
+    url, reason = REFUSED_IMPORTS[case]
+    css = project / "layouts/newspaper/newspaper.css"
+    text = css.read_text(encoding="utf-8")
+    css.write_text(text + f".no-such-block {{\n  background: url({url});\n}}\n", "utf-8")
+    line = len(text.splitlines()) + 2
+    before = snapshot(built)
+    code, output = run("build", series, "-o", built, "--variant", "print")
+    flat = output.replace("\n", "")
+    assert code == 1, output
+    assert f"newspaper.css:{line}: {reason}" in flat, flat
+    assert Path("/etc/passwd") not in opened
+    assert snapshot(built) == before
