@@ -79,11 +79,11 @@ def stylesheet_problem(folder: Path, name: str) -> str | None:
     if PurePosixPath(name).is_absolute() or Path(name).is_absolute() or "\\" in name:
         return f"stylesheet '{name}' is an absolute path: name a file of layout '{layout}'"
     # resolved (`..`, symlinks) and refused whether or not the target exists
-    if not (folder / name).resolve().is_relative_to(folder.resolve()):
+    path = (folder / name).resolve()
+    if not path.is_relative_to(folder.resolve()):
         return f"stylesheet '{name}' is outside layout '{layout}'"
     if PurePosixPath(name).suffix.lower() != ".css":
         return f"stylesheet '{name}' is not a .css file"
-    path = (folder / name).resolve()
     try:
         mode = path.stat().st_mode
     except OSError:
