@@ -45,9 +45,18 @@ def test_build_series_writes_html_and_pdf_of_every_variant(series: Path, tmp_pat
     code, output = run("build", series, "-o", built)
     assert code == 0, output
     variants = ("a4", "archive", "print", "screen", "tabloid")
-    assert sorted(snapshot(built)) == sorted(
+    # the HTML's stylesheets, fonts and print profile beside it (test_portable_html)
+    layout = ("a4", "cmyk", "fonts", "newspaper", "screen", "tabloid")
+    marks = ("BroadsheetMarks-Bold.otf", "BroadsheetMarks-Regular.otf")
+    assets = [f"newspaper/{n}.css" for n in layout] + [f"newspaper/fonts/{n}" for n in marks]
+    written = sorted(snapshot(built))
+    profile = [p for p in written if p.startswith("changzhi-2025/02/assets/files/default_cmyk-")]
+    assert len(profile) == 1
+    assert written == sorted(
         [f"changzhi-2025/02/{v}.{ext}" for v in variants for ext in ("html", "pdf")]
         + [f"changzhi-2025/02/.{v}.build.json" for v in variants]
+        + [f"changzhi-2025/02/assets/{name}" for name in assets]
+        + profile
         + [".broadsheet.lock"]  # kept: removing it would race a second build
     )
     assert (built / "changzhi-2025/02/print.pdf").read_bytes().startswith(b"%PDF-")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -321,7 +322,13 @@ def test_build_records_are_json_with_output_hashes(built: tuple[Path, Path]) -> 
     record = json.loads((out / "demo-series" / "01" / ".print.build.json").read_text())
     # warnings too when there are any (the photo is under 240 ppi across the column)
     assert {"key", "pages", "outputs"} <= set(record) <= {"key", "pages", "outputs", "warnings"}
-    assert set(record["outputs"]) == {"print.html", "print.pdf"}
+    # the HTML, the PDF, and the files the HTML uses beside it, each as written
+    outputs = set(record["outputs"]) - {"print.html", "print.pdf"}
+    assert len(outputs) == len(record["outputs"]) - 2 and outputs
+    assert all(name.startswith("assets/") for name in outputs), outputs
+    for name, digest in record["outputs"].items():
+        path = out / "demo-series" / "01" / name
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, name
     assert os.path.getsize(out / "demo-series" / "01" / "print.pdf") > 10_000
 
 

@@ -24,7 +24,7 @@ JOURNAL_SUFFIX = ".json"
 TEMP_SUFFIX = ".tmp"
 # mkstemp's names: a dot, the target's name, eight random characters
 _TEMP_NAME = re.compile(r"\..+\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX))
-MAX_DEPTH = 4
+MAX_DEPTH = 6  # <series>/<NN>/assets/<layout>/fonts/<file>
 _SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 

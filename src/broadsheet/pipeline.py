@@ -20,6 +20,7 @@ from broadsheet.diagnostics import (
 )
 from broadsheet.output import write_atomically
 from broadsheet.page.layouts import Layout
+from broadsheet.page.portable import output_html
 from broadsheet.page.render import page_context, render_page
 from broadsheet.page.resources import ResourceResolver
 from broadsheet.page.settings import EffectiveSettings
@@ -99,18 +100,8 @@ def render_html(
         page = layout.page_format(
             settings.page_format, Diagnostic(origin.path, "", origin.line, "page_format")
         )
+        # every name was checked as the variant resolved (page.variants)
         stylesheets = layout.stylesheet_paths(settings.stylesheets)
-        missing = [p for p in stylesheets if not p.is_file()]
-        if missing:
-            origin = settings.origins["stylesheets"]
-            raise ContentError(
-                Diagnostic(
-                    origin.path,
-                    f"no stylesheet {missing[0].name} in layout '{layout.name}'",
-                    origin.line,
-                    "stylesheets",
-                )
-            )
     kind = flavour(settings.pdf_variant)
     with timings.stage("text"):
         resolver = ResourceResolver(
@@ -324,7 +315,8 @@ def build_installment(
     built = typeset_edition(built)
     html_path, pdf_path = built.output_paths(outdir)
     with built.timings.stage("write"):
-        write_atomically({html_path: built.html.encode("utf-8"), pdf_path: built.pdf})
+        html, assets = output_html(built, html_path)
+        write_atomically({html_path: html.encode("utf-8"), pdf_path: built.pdf, **assets})
     built.written = [html_path, pdf_path]
     return built
 

@@ -3,9 +3,10 @@
 ``lay_out(html, …)`` gives a ``LaidOut`` document: ``check_fit``,
 ``image_resolutions``, ``write_pdf``. ``versions()`` and
 ``harfbuzz_subset_available()`` report the engine for `doctor`. The modules
-below (the line-layout seam in ``lines``, page inspection in ``inspect``) are
-the only ones in broadsheet that import WeasyPrint's internals; they are
-imported on first use, so commands that build nothing never load WeasyPrint.
+below (the line-layout seam in ``lines``, page inspection in ``inspect``, the
+stylesheet a message is about in ``messages``) are the only ones in broadsheet
+that import WeasyPrint's internals; they are imported on first use, so
+commands that build nothing never load WeasyPrint.
 """
 
 from __future__ import annotations

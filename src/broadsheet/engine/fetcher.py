@@ -55,12 +55,9 @@ class SafeURLFetcher(URLFetcher):
             raise ResourceError([Diagnostic(blame, message) for message in found])
 
     def _fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
-        scheme = urlsplit(url).scheme.lower()
-        if scheme == "data":
+        if urlsplit(url).scheme.lower() == "data":
             return super().fetch(url, headers)
-        if scheme != "file":
-            raise RefusedURL(url, "network and other non-file URLs are not allowed")
-        path = self._check_path(url)
+        path = self.allowed_path(url)
         mime, _ = mimetypes.guess_type(path.name)
         if mime and mime.startswith("image/"):
             # a layout's pictures (CSS backgrounds) meet the content's rules
@@ -71,7 +68,10 @@ class SafeURLFetcher(URLFetcher):
         self.served.append(path)
         return URLFetcherResponse(url, path.read_bytes(), headers_out)
 
-    def _check_path(self, url: str) -> Path:
+    def allowed_path(self, url: str) -> Path:
+        """The file a ``file:`` URL names, resolved, if it may be read; else RefusedURL."""
+        if urlsplit(url).scheme.lower() != "file":
+            raise RefusedURL(url, "network and other non-file URLs are not allowed")
         raw = url2pathname(unquote(urlsplit(url).path))
         try:
             path = Path(raw).resolve(strict=True)

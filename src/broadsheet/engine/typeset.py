@@ -20,6 +20,7 @@ from broadsheet.engine.fetcher import RefusedURL, SafeURLFetcher
 from broadsheet.engine.inspect import check_pages, image_resolutions
 from broadsheet.engine.lines import cjk_line_layout
 from broadsheet.engine.measure import article_pages, note_columns, read_measures
+from broadsheet.engine.messages import engine_log, refusal
 from broadsheet.output import process_folder
 from broadsheet.pictures import bound_decoding
 
@@ -194,20 +195,22 @@ def lay_out(
     html: str, base_url: Path, roots: list[Path], blame: Path, warnings: list[Diagnostic]
 ) -> LaidOut:
     """Lay out ``html``, reading files only below ``roots``; a refused or missing
-    resource is blamed on ``blame``, and what the engine logs joins ``warnings``."""
+    resource is blamed on the stylesheet line that asked for it, else on ``blame``,
+    and what the engine logs joins ``warnings``."""
     fetcher = SafeURLFetcher(roots)
     bound_decoding()
-    with engine_warnings() as messages, cjk_line_layout(), page_budget(blame):
+    # messages and refusals name the stylesheet and line they are about (messages.py)
+    with engine_log() as log, cjk_line_layout(), page_budget(blame):
         try:
             document = weasyprint.HTML(
                 string=html, base_url=base_url.resolve().as_uri() + "/", url_fetcher=fetcher
             ).render(font_config=_font_config())
         except RefusedURL as exc:
-            raise ResourceError(Diagnostic(blame, f"{exc.reason}: {exc.url}")) from None
+            raise ResourceError(refusal(exc, blame)) from None
     # a refusal inside a picture (an SVG's reference) is logged and swallowed
     # by the engine: it is an error all the same
     fetcher.raise_refused(blame)
-    found = [warning(blame, message) for message in messages]
+    found = log.diagnostics(blame)
     warnings.extend(found)
     laid_out = LaidOut(document, fetcher, blame)
     laid_out.warnings = found

@@ -19,6 +19,7 @@ from broadsheet.diagnostics import ContentError, Diagnostic
 from broadsheet.jobs.keys import sha256_file
 from broadsheet.jobs.plan import Job
 from broadsheet.output import write_atomically
+from broadsheet.page.portable import output_html
 from broadsheet.pipeline import BuiltEdition, output_paths
 
 RECORD_SUFFIX = ".build.json"
@@ -78,7 +79,10 @@ class EditionTarget:
                 return None
             outputs = record["outputs"]
             paths = self.outputs(job)
-            if not all(sha256_file(path) == outputs[path.name] for path in paths):
+            # the HTML, the PDF and the assets the HTML uses, as that build wrote them
+            if not all(path.name in outputs for path in paths) or not all(
+                sha256_file(paths[0].parent / name) == digest for name, digest in outputs.items()
+            ):
                 return None
             warnings = [_warning(w) for w in record.get("warnings", [])]
             return Known(int(record["pages"]), paths[1].stat().st_size, warnings=warnings)
@@ -87,13 +91,20 @@ class EditionTarget:
 
     def commit(self, job: Job, built: BuiltEdition, key: str) -> Committed:
         html_path, pdf_path = self.outputs(job)
-        html = built.html.encode("utf-8")
+        # the HTML as written: its CSS, fonts and images copied beside it
+        text, assets = output_html(built, html_path)
+        html = text.encode("utf-8")
         record: dict[str, Any] = {
             "key": key,
             "pages": built.pages,
             "outputs": {
                 html_path.name: hashlib.sha256(html).hexdigest(),
                 pdf_path.name: hashlib.sha256(built.pdf).hexdigest(),
+                # other variants share the assets: one changed means a rebuild
+                **{
+                    path.relative_to(html_path.parent).as_posix(): hashlib.sha256(data).hexdigest()
+                    for path, data in assets.items()
+                },
             },
         }
         if built.warnings:
@@ -103,6 +114,7 @@ class EditionTarget:
                 html_path: html,
                 pdf_path: built.pdf,
                 self.record_path(job): json.dumps(record, indent=1).encode(),
+                **assets,
             }
         )
         return Committed([html_path, pdf_path], len(built.pdf))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import stat
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
@@ -15,6 +17,7 @@ from broadsheet.diagnostics import ContentError, Diagnostic, LayoutError
 from broadsheet.page.settings import Settings
 
 LAYOUT_FILE = "layout.yaml"
+URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 Length = Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+)?(mm|cm|in|pt|px)$")]
 
 
@@ -63,6 +66,33 @@ class Layout:
         return [self.folder / s for s in [*self.config.stylesheets, *(extra or [])]]
 
 
+def stylesheet_problem(folder: Path, name: str) -> str | None:
+    """Why ``name`` cannot be a stylesheet of the layout in ``folder``, or None.
+
+    A stylesheet is a ``.css`` file inside the layout folder, named relative to
+    it. Only names, links and file types are looked at: nothing is opened, so a
+    name like ``../../etc/passwd`` is refused before any reader sees the file.
+    """
+    layout = folder.name
+    if URL_SCHEME.match(name) or name.startswith("//"):
+        return f"stylesheet '{name}' is a URL: name a file of layout '{layout}'"
+    if PurePosixPath(name).is_absolute() or Path(name).is_absolute() or "\\" in name:
+        return f"stylesheet '{name}' is an absolute path: name a file of layout '{layout}'"
+    # resolved (`..`, symlinks) and refused whether or not the target exists
+    path = (folder / name).resolve()
+    if not path.is_relative_to(folder.resolve()):
+        return f"stylesheet '{name}' is outside layout '{layout}'"
+    if PurePosixPath(name).suffix.lower() != ".css":
+        return f"stylesheet '{name}' is not a .css file"
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return f"stylesheet '{name}' not found in layout '{layout}'"
+    if not stat.S_ISREG(mode):
+        return f"stylesheet '{name}' is not a regular file"
+    return None
+
+
 def load_layout(layouts_dir: Path, name: str, where: Diagnostic) -> Layout:
     """Load ``layouts_dir/name``; ``where`` is the content field that named it."""
     folder = layouts_dir / name
@@ -83,12 +113,22 @@ def load_layout(layouts_dir: Path, name: str, where: Diagnostic) -> Layout:
     except ContentError as exc:
         raise LayoutError(exc.diagnostics) from None
     layout = Layout(name, folder, config, document.source)
-    extra = [s for v in config.variants.values() for s in v.stylesheets or []]
-    extra += config.defaults.stylesheets or []
+    variants = config.variants
+    named: list[tuple[tuple[str, ...], list[str]]] = [
+        (("stylesheets",), config.stylesheets),
+        (("defaults", "stylesheets"), config.defaults.stylesheets or []),
+        *((("variants", v, "stylesheets"), c.stylesheets or []) for v, c in variants.items()),
+    ]
     missing = [
-        Diagnostic(config_path, f"file not found: {p.name}", field="stylesheets")
-        for p in layout.stylesheet_paths(extra)
-        if not p.is_file()
+        Diagnostic(
+            config_path,
+            problem,
+            document.source.line_of((*loc, index)),
+            ".".join(map(str, loc)),
+        )
+        for loc, names in named
+        for index, sheet in enumerate(names)
+        if (problem := stylesheet_problem(folder, sheet))
     ]
     if not (folder / config.template).is_file():
         where = document.source.line_of(("template",))

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
 from broadsheet import __version__
@@ -58,7 +59,10 @@ def make_environment(layout: Layout) -> jinja2.Environment:
 def _environment(folder: Path) -> jinja2.Environment:
     # One environment per layout folder and process: it keeps the compiled
     # templates, and recompiles one whose file changed (auto_reload).
-    env = jinja2.Environment(
+    # Sandboxed: a layout is data, not code. Jinja2's plain environment lets a
+    # template reach Python (``cycler.__init__.__globals__.os``); the immutable
+    # sandbox also keeps templates from changing the context's lists and dicts.
+    env = ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(folder),
         auto_reload=True,
         # Every template is HTML: escape all content, whatever the file name.
@@ -83,6 +87,9 @@ def render_page(layout: Layout, context: dict[str, Any]) -> str:
     except jinja2.TemplateSyntaxError as exc:
         path = Path(exc.filename) if exc.filename else layout.folder / (exc.name or "?")
         raise LayoutError(Diagnostic(path, f"template syntax: {exc.message}", exc.lineno)) from None
+    except SecurityError as exc:
+        path, line = _template_frame(exc, layout.folder)
+        raise LayoutError(Diagnostic(path, f"template refused: {exc}", line)) from None
     except jinja2.TemplateNotFound as exc:
         raise LayoutError(
             Diagnostic(layout.folder, f"template not found: {exc.name}", field="template")

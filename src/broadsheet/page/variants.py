@@ -7,7 +7,7 @@ from pathlib import Path
 from broadsheet.content import Edition
 from broadsheet.content.yamlsource import SourceMap
 from broadsheet.diagnostics import ContentError, Diagnostic
-from broadsheet.page.layouts import Layout, load_layout
+from broadsheet.page.layouts import Layout, load_layout, stylesheet_problem
 from broadsheet.page.settings import EffectiveSettings, Layer, Origin, Settings, cascade
 
 
@@ -52,6 +52,18 @@ def resolve_variant(
     name = cascade(variant, [*before, *after]).layout
     where = cascade(variant, [*before, *after]).origins["layout"]
     layout = load_layout(layouts_dir, name, Diagnostic(where.path, "", where.line, "layout"))
+    # Every content file's stylesheet names, the overridden ones too, checked
+    # before anything (the build key, the engine) opens a stylesheet; the
+    # layout's own were checked as it loaded.
+    refused = [
+        Diagnostic(origin.path, problem, origin.line, "stylesheets")
+        for layer in [*before, *after]
+        if (origin := layer.origins.get("stylesheets"))
+        for sheet in layer.settings.stylesheets or []
+        if (problem := stylesheet_problem(layout.folder, sheet))
+    ]
+    if refused:
+        raise ContentError(refused)
     layers = [
         _layer(layout.config.defaults, layout.source, ("defaults",)),
         *before,
