@@ -52,6 +52,11 @@ def write_atomically(files: dict[Path, bytes]) -> None:
     HTML and PDF are replaced together or not at all. A failure while writing
     leaves every earlier output as it was and no temporary behind.
     """
+    for target in files:
+        # the one way a rename fails once the data is written: refuse it
+        # before anything is written, not between two renames
+        if target.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "a folder is in the way", str(target))
     staged: list[tuple[str, Path]] = []
     journal: str | None = None
     with _signals_held():
@@ -67,11 +72,6 @@ def write_atomically(files: dict[Path, bytes]) -> None:
                     handle.flush()
                     os.fsync(handle.fileno())
                 os.chmod(tmp, 0o644)
-            for _, target in staged:
-                # the one way a rename fails once the data is written: refuse
-                # it before the first rename, not between two of them
-                if target.is_dir():
-                    raise IsADirectoryError(errno.EISDIR, "a folder is in the way", str(target))
             if len(staged) > 1:
                 journal = _write_journal(staged)
             for tmp, target in staged:
