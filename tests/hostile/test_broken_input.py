@@ -66,3 +66,15 @@ def test_a_folder_in_place_of_an_output_names_the_output(series: Path, tmp_path:
     assert "changzhi-2025/02/a4.pdf: cannot write: a folder is in the way" in output
     assert ".tmp" not in output
     assert sorted(p.name for p in (out / "changzhi-2025/02").iterdir()) == ["a4.pdf"]
+
+
+def test_check_refuses_a_stylesheet_url_only_the_written_html_would_take(project: Path) -> None:
+    # a rule no element matches: the engine never fetches its picture, but the
+    # HTML written beside the PDF would carry the stylesheet and its URL along
+    css = project / "layouts/newspaper/newspaper.css"
+    lines = css.read_text(encoding="utf-8").count("\n")
+    with css.open("a", encoding="utf-8") as handle:
+        handle.write(".never-used { background: url(file:///etc/passwd); }\n")
+    code, output = run("check", project / "content/changzhi-2025", "--variant", "print")
+    assert code == 1
+    assert f"newspaper.css:{lines + 1}" in output and "/etc/passwd" in output
