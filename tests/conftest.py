@@ -52,3 +52,16 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> BuiltEdition:
 @pytest.fixture(scope="session")
 def sample_pdf(sample_build: BuiltEdition) -> Path:
     return sample_build.written[1]
+
+
+@pytest.fixture
+def built(series: Path, tmp_path: Path) -> Path:
+    """An output folder holding a good earlier build of the sample (print variant)."""
+    from click.testing import CliRunner
+
+    from broadsheet.cli import main
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", str(series), "-o", str(out), "--variant", "print"])
+    assert result.exit_code == 0, result.output
+    return out

@@ -31,15 +31,6 @@ def snapshot(folder: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def built(series: Path, tmp_path: Path) -> Path:
-    """An output folder holding a good earlier build of the sample (print variant)."""
-    out = tmp_path / "out"
-    code, output = run("build", series, "-o", out, "--variant", "print")
-    assert code == 0, output
-    return out
-
-
 def test_build_series_writes_html_and_pdf_of_every_variant(series: Path, tmp_path: Path) -> None:
     built = tmp_path / "all"
     code, output = run("build", series, "-o", built)

@@ -27,6 +27,12 @@ def earlier(series: Path) -> tuple[Path, dict[str, str]]:
     return out, kept(out)
 
 
+def lengthen(series: Path, paragraphs: int) -> None:
+    """The sample installment with ``paragraphs`` paragraphs of 600 bytes added."""
+    body = (series / "02.md").read_text(encoding="utf-8")
+    (series / "02.md").write_text(body + (FILLER + "\n\n") * paragraphs, encoding="utf-8")
+
+
 def alias_bomb(levels: int = 9) -> str:
     lines = ['bomb0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     for level in range(1, levels + 1):
@@ -62,8 +68,7 @@ def test_a_series_file_may_reuse_a_value_by_alias(series: Path) -> None:
 
 def test_content_file_over_the_size_bound_is_refused_unread(series: Path, earlier) -> None:
     out, before = earlier
-    body = (series / "02.md").read_text(encoding="utf-8")
-    (series / "02.md").write_text(body + (FILLER + "\n\n") * 5000, encoding="utf-8")
+    lengthen(series, 5000)
     size = (series / "02.md").stat().st_size
     assert size > 5_000_000
     result = run_measured("build", series, "-o", out, "-j", "1", cwd=series.parents[1])
@@ -78,9 +83,7 @@ def test_runaway_text_stops_at_the_page_bound_not_after_laying_it_all_out(
     series: Path, earlier
 ) -> None:
     out, before = earlier
-    body = (series / "02.md").read_text(encoding="utf-8")
-    # 240 kB of text: some 90 a4 pages, within the size bound
-    (series / "02.md").write_text(body + (FILLER + "\n\n") * 400, encoding="utf-8")
+    lengthen(series, 400)  # 240 kB of text: some 90 a4 pages, within the size bound
     result = run_measured(
         "build", series, "-o", out, "-j", "1", "--variant", "a4", "--limit", "pages=12",
         cwd=series.parents[1],
@@ -95,8 +98,7 @@ def test_runaway_text_stops_at_the_page_bound_not_after_laying_it_all_out(
 
 
 def test_a_job_over_its_time_bound_fails_alone(series: Path, tmp_path: Path) -> None:
-    body = (series / "02.md").read_text(encoding="utf-8")
-    (series / "02.md").write_text(body + (FILLER + "\n\n") * 120, encoding="utf-8")
+    lengthen(series, 120)
     out = tmp_path / "timed"
     result = run_measured(
         "build", series, "-o", out, "-j", "1", "--variant", "a4", "--limit", "seconds=1",

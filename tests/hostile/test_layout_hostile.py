@@ -13,15 +13,6 @@ from test_cli import edit, run, snapshot
 MASTHEAD = "layouts/newspaper/parts/masthead.html.j2"
 
 
-@pytest.fixture
-def built(series: Path, tmp_path: Path) -> Path:
-    """An output folder holding a good earlier build of the sample (print variant)."""
-    out = tmp_path / "out"
-    code, output = run("build", series, "-o", out, "--variant", "print")
-    assert code == 0, output
-    return out
-
-
 # Each reaches Python objects a template must not: a plain Jinja2 environment
 # runs the shell commands and prints the others' internals. (``range.__self__``
 # is no case: ``range`` is a type there, without ``__self__``, sandbox or not.)
