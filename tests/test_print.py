@@ -181,7 +181,11 @@ def test_low_resolution_image_is_a_warning_naming_file_and_ppi(outputs: Path) ->
     # the composer gives the picture two or three columns: as many ppi as the
     # width it is drawn at in the PDF says
     # one warning names every variant that makes it: "…/02/print, print-x1a: …"
-    pattern = r"warning: changzhi-2025/02/([\w, -]+?): \S*photo\.png: (\d+) ppi"
+    # at the line of 02.md that sets the picture
+    pattern = (
+        r"warning: changzhi-2025/02/([\w, -]+?): \S*02\.md:\d+: body: "
+        r"image '\S*photo\.png': (\d+) ppi"
+    )
     found = {
         variant: ppi
         for variants, ppi in re.findall(pattern, flat)

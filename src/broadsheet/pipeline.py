@@ -16,6 +16,7 @@ from broadsheet.diagnostics import (
     Diagnostic,
     PageOverflowError,
     ResourceError,
+    display_path,
     warning,
 )
 from broadsheet.output import write_atomically
@@ -59,6 +60,7 @@ class BuiltEdition:
     html: str
     images: list[Path] = field(default_factory=list)
     image_sources: dict[str, Path] = field(default_factory=dict)
+    image_lines: dict[str, tuple[int, str | None]] = field(default_factory=dict)
     notes: list[Diagnostic] = field(default_factory=list)
     pdf: bytes = b""
     pages: int = 0
@@ -149,6 +151,7 @@ def render_html(
         html,
         resolver.used,
         resolver.sources,
+        resolver.asked,
         notes=text.notes,
         timings=timings,
         context=context,
@@ -297,11 +300,18 @@ def portable_html(built: BuiltEdition) -> str:
 def low_resolution_warnings(
     built: BuiltEdition, found: list[tuple[str, float]], min_ppi: int
 ) -> list[Diagnostic]:
-    """Images set at under ``min_ppi`` on the page, by file."""
+    """Images set at under ``min_ppi`` on the page, at the content line that asks for each."""
+    source = built.edition.installment_path
     return [
-        warning(path, f"{ppi:.0f} ppi on the page, under {min_ppi} for print")
+        warning(
+            source,
+            f"image '{display_path(path)}': {ppi:.0f} ppi on the page, under {min_ppi} for print",
+            line=line,
+            field=field_name,
+        )
         for src, ppi in found
         if (path := built.image_sources.get(src)) is not None and ppi < min_ppi
+        for line, field_name in [built.image_lines.get(src, (None, None))]
     ]
 
 

@@ -6,6 +6,7 @@ import datetime
 import functools
 import json
 import os
+import signal
 import time
 import traceback
 from collections.abc import Callable
@@ -58,6 +59,7 @@ class _Main(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # leaving: a second Ctrl-C waits
             reporter = _reporter(ctx)
             reporter.say("interrupted: queued jobs cancelled, finished outputs kept", error=True)
             reporter.finish(code=EXIT_INTERRUPTED)

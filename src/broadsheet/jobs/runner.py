@@ -250,6 +250,8 @@ def _in_processes(
                 result = failed(job.name, [Diagnostic(job.installment, message)])
             finish(result)
     except KeyboardInterrupt:
+        # a second Ctrl-C while the workers are stopped changes nothing
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         workers_ = dict(getattr(pool, "_processes", None) or {})
         for process in workers_.values():
             process.terminate()

@@ -48,6 +48,9 @@ class ResourceResolver:
     problems: list[Diagnostic] = field(default_factory=list)
     used: list[Path] = field(default_factory=list)
     sources: dict[str, Path] = field(default_factory=dict)  # URL on the page → file
+    # URL on the page → where the content asks for it (line, field), for findings
+    # about the picture as laid out
+    asked: dict[str, tuple[int, str | None]] = field(default_factory=dict)
 
     def image(self, src: str, line: int, field_name: str | None = "body") -> str:
         if src.startswith("data:image/"):
@@ -93,6 +96,7 @@ class ResourceResolver:
         else:
             url = path.as_uri()
         self.sources[url] = path
+        self.asked.setdefault(url, (line, field_name))
         return url
 
     def _problem(self, message: str, line: int, field_name: str | None) -> None:
