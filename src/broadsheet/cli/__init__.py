@@ -59,10 +59,15 @@ class _Main(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # leaving: a second Ctrl-C waits
-            reporter = _reporter(ctx)
-            reporter.say("interrupted: queued jobs cancelled, finished outputs kept", error=True)
-            reporter.finish(code=EXIT_INTERRUPTED)
+            # leaving: a second Ctrl-C waits for the verdict
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                reporter = _reporter(ctx)
+                said = "interrupted: queued jobs cancelled, finished outputs kept"
+                reporter.say(said, error=True)
+                reporter.finish(code=EXIT_INTERRUPTED)
+            finally:
+                signal.signal(signal.SIGINT, previous)
         except OSError as exc:
             # A file system refusal (permissions, full disk) is the user's to fix.
             reporter = _reporter(ctx)

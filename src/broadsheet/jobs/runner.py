@@ -251,14 +251,17 @@ def _in_processes(
             finish(result)
     except KeyboardInterrupt:
         # a second Ctrl-C while the workers are stopped changes nothing
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        workers_ = dict(getattr(pool, "_processes", None) or {})
-        for process in workers_.values():
-            process.terminate()
-        for process in workers_.values():
-            process.join(timeout=5)
-        pool.shutdown(wait=False, cancel_futures=True)
-        remove_process_folders(list(workers_))
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            workers_ = dict(getattr(pool, "_processes", None) or {})
+            for process in workers_.values():
+                process.terminate()
+            for process in workers_.values():
+                process.join(timeout=5)
+            pool.shutdown(wait=False, cancel_futures=True)
+            remove_process_folders(list(workers_))
+        finally:
+            signal.signal(signal.SIGINT, previous)
         raise
     pids = list(getattr(pool, "_processes", None) or {})
     pool.shutdown()
