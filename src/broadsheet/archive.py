@@ -222,4 +222,4 @@ def _write_catalog_and_manifest(
     outputs = {dest / CATALOG: data, dest / MANIFEST: text}
     if signing_key is not None:
         outputs[dest / SIGNATURE] = sign(signing_key, text)
-    write_atomically(outputs)
+    write_atomically(outputs, inside=dest)

@@ -35,7 +35,11 @@ def _kind(key: object) -> str:
 
 def _load(path: Path) -> Ed25519PrivateKey | Ed25519PublicKey:
     try:
-        with path.open("rb") as handle:
+        # Opened without waiting: a named pipe nobody writes to would hang the
+        # open; a pipe being written (--key <(…)) is read as it arrives.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb") as handle:
             data = handle.read(MAX_KEY_BYTES + 1)
     except FileNotFoundError:
         raise _refuse(path, f"no such key file ({_KEYGEN})") from None

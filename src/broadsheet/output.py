@@ -11,11 +11,12 @@ import os
 import re
 import shutil
 import signal
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from broadsheet.diagnostics import ContentError, Diagnostic
+from broadsheet.diagnostics import ContentError, Diagnostic, display_path
 
 LOCK_FILE = ".broadsheet.lock"
 # A commit in progress: the temporaries to rename, written before the first rename.
@@ -43,16 +44,20 @@ def _signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def write_atomically(files: dict[Path, bytes]) -> None:
+def write_atomically(files: dict[Path, bytes], inside: Path | None = None) -> None:
     """Write every file via a temporary sibling, then rename them all into place.
 
     All temporaries are written and synced before the first rename, and a
     journal naming them is written too: if the process is killed between two
     renames, the next build (``recover``) finishes the commit, so an edition's
     HTML and PDF are replaced together or not at all. A failure while writing
-    leaves every earlier output as it was and no temporary behind.
+    leaves every earlier output as it was and no temporary behind. With
+    ``inside``, every file must land inside that folder once symlinks are
+    followed: a symlink planted in an output folder does not carry writes out.
     """
     for target in files:
+        if inside is not None:
+            _refuse_escape(target, inside)
         # the one way a rename fails once the data is written: refuse it
         # before anything is written, not between two renames
         if target.is_dir():
@@ -85,6 +90,18 @@ def write_atomically(files: dict[Path, bytes]) -> None:
             if journal:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(journal)
+
+
+def _refuse_escape(target: Path, inside: Path) -> None:
+    root = inside.resolve()
+    # the nearest folder that exists decides where the new ones will be made
+    existing = target.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.resolve().is_relative_to(root):
+        raise PermissionError(
+            errno.EACCES, f"a symlink leads outside {display_path(inside)}", str(target.parent)
+        )
 
 
 def _write_journal(staged: list[tuple[str, Path]]) -> str:
@@ -127,12 +144,14 @@ def recover(root: Path) -> list[Path]:
             pairs = []
         for tmp, target in pairs:
             # every temporary was complete before the journal was written
-            if tmp.is_file() and tmp.resolve().is_relative_to(root.resolve()):
+            inside = tmp.resolve().is_relative_to(root.resolve())
+            if tmp.is_file() and inside and target.parent.resolve().is_relative_to(root.resolve()):
                 os.replace(tmp, target)
                 touched.append(target)
         journal.unlink()
     for stray in _below(root, f".*{TEMP_SUFFIX}"):
-        if _TEMP_NAME.fullmatch(stray.name) and stray.is_file():
+        ours = _TEMP_NAME.fullmatch(stray.name) and stray.is_file()
+        if ours and stray.resolve().is_relative_to(root.resolve()):
             stray.unlink()
             touched.append(stray)
     return touched
@@ -151,11 +170,15 @@ def output_lock(folder: Path) -> Iterator[list[Path]]:
     """Hold ``folder`` for one run: a second broadsheet writing there is refused
     with a message naming the first. Yields what recovery found to finish."""
     try:
+        if folder.exists() and not folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "it is not a folder", str(folder))
         folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        # O_NOFOLLOW: a lock file planted as a symlink would truncate its target
+        fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     except OSError as exc:
+        reason = "its lock file is a symlink" if exc.errno == errno.ELOOP else exc.strerror
         raise ContentError(
-            Diagnostic(folder, f"cannot write into the output folder: {exc.strerror}")
+            Diagnostic(folder, f"cannot write into the output folder: {reason}")
         ) from None
     try:
         try:
@@ -178,24 +201,38 @@ def output_lock(folder: Path) -> Iterator[list[Path]]:
         os.close(fd)
 
 
-# Temporary folders of a process (the engine's font files), named by its pid.
-PROCESS_FOLDER_PREFIX = "broadsheet-"
+# Temporary folders of a process (the engine's font files), named by its pid
+# and marked inside, so that only folders broadsheet made are ever removed.
+PROCESS_FOLDER_PREFIX = "broadsheet-fonts-"
+PROCESS_MARK = ".made-by-broadsheet"
 
 
 def process_folder() -> Path:
     """A temporary folder for this process, removed when it exits; the folders
-    of processes that are gone (killed, or workers that exit without clean-up)
-    are removed first."""
+    of this user's processes that are gone (killed, or workers that exit
+    without clean-up) are removed first."""
     root = Path(tempfile.gettempdir())
     for stale in root.glob(f"{PROCESS_FOLDER_PREFIX}*"):
         pid = stale.name.removeprefix(PROCESS_FOLDER_PREFIX).partition("-")[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not _alive(int(pid)) and _ours(stale, pid):
             shutil.rmtree(stale, ignore_errors=True)
     owner = os.getpid()
     folder = Path(tempfile.mkdtemp(prefix=f"{PROCESS_FOLDER_PREFIX}{owner}-"))
+    (folder / PROCESS_MARK).write_text(str(owner))
     # a forked child shares the folder: only the process that made it removes it
     atexit.register(lambda: os.getpid() == owner and shutil.rmtree(folder, ignore_errors=True))
     return folder
+
+
+def _ours(folder: Path, pid: str) -> bool:
+    """Made by broadsheet for process ``pid``, and this user's: a real folder
+    (not a symlink) holding the mark that names the pid."""
+    try:
+        info = folder.lstat()
+        mark = (folder / PROCESS_MARK).read_text()
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and mark == pid
 
 
 def remove_process_folders(pids: list[int]) -> None:
@@ -203,7 +240,8 @@ def remove_process_folders(pids: list[int]) -> None:
     root = Path(tempfile.gettempdir())
     for pid in pids:
         for folder in root.glob(f"{PROCESS_FOLDER_PREFIX}{pid}-*"):
-            shutil.rmtree(folder, ignore_errors=True)
+            if _ours(folder, str(pid)):
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:

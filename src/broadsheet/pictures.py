@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import io
 import re
 import warnings
 from pathlib import Path
+from urllib.parse import unquote_to_bytes
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 from broadsheet import limits
 
 
-def header_size(path: Path) -> tuple[int, int]:
+def header_size(path: Path | io.BytesIO) -> tuple[int, int]:
     """Width and height from the image's header alone, whatever its size: the
     bound is ours to apply, with a message that says so."""
     bound, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+    # strict whatever the engine set (WeasyPrint loads truncated images): the
+    # same file is refused or taken alike in every process
+    lenient, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
     try:
         with Image.open(path) as image:
             return image.size
     finally:
         Image.MAX_IMAGE_PIXELS = bound
+        ImageFile.LOAD_TRUNCATED_IMAGES = lenient
 
 
 def bound_decoding() -> None:
@@ -43,12 +51,36 @@ def picture_refusal(path: Path) -> str | None:
     """Why a picture may not go on the page, or None. Raster images are
     bounded by pixels from their header, before anything decodes them; an SVG
     must be self-contained and declare no entities."""
-    bound = limits.active().pixels
     if path.suffix.lower() == ".svg":
-        return _svg_refusal(path)
+        try:
+            return _svg_refusal(path.read_text(encoding="utf-8", errors="replace"))
+        except OSError as exc:
+            return f"cannot be read: {exc.strerror}"
+    return _raster_refusal(path)
+
+
+def data_picture_refusal(url: str) -> str | None:
+    """The same rules for a picture carried inline in a ``data:`` URL."""
+    header, comma, payload = url.partition(",")
+    if not comma:
+        return "is not a data: URL (no comma before its data)"
+    if header.lower().endswith(";base64"):
+        try:
+            data = base64.b64decode(payload, validate=True)
+        except (ValueError, binascii.Error):
+            return "is not valid base64"
+    else:
+        data = unquote_to_bytes(payload)
+    if header.lower().startswith("data:image/svg"):
+        return _svg_refusal(data.decode("utf-8", errors="replace"))
+    return _raster_refusal(io.BytesIO(data))
+
+
+def _raster_refusal(source: Path | io.BytesIO) -> str | None:
+    bound = limits.active().pixels
     try:
-        width, height = header_size(path)
-    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
+        width, height = header_size(source)
+    except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
         return f"is not a readable image ({exc.__class__.__name__})"
     if width * height > bound:
         return (
@@ -58,11 +90,7 @@ def picture_refusal(path: Path) -> str | None:
     return None
 
 
-def _svg_refusal(path: Path) -> str | None:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        return f"cannot be read: {exc.strerror}"
+def _svg_refusal(text: str) -> str | None:
     upper = text.upper()
     for marker in ("<!DOCTYPE", "<!ENTITY"):
         if marker in upper:

@@ -326,7 +326,8 @@ def build_installment(
     html_path, pdf_path = built.output_paths(outdir)
     with built.timings.stage("write"):
         html, assets = output_html(built, html_path)
-        write_atomically({html_path: html.encode("utf-8"), pdf_path: built.pdf, **assets})
+        files = {html_path: html.encode("utf-8"), pdf_path: built.pdf, **assets}
+        write_atomically(files, inside=outdir)
     built.written = [html_path, pdf_path]
     return built
 

@@ -178,3 +178,31 @@ def test_a_picture_under_the_bound_builds(series: Path, tmp_path: Path) -> None:
     # raising the bound lets a larger one through; lowering it refuses this one
     code, output = run("check", series, "--variant", "a4", "--limit", "pixels=1000000")
     assert code == 1 and "2400×1600 = 4 MP, over the limit of 1 MP" in output
+
+
+TEMPLATE_GROWTH = {
+    "a string repeated": (
+        '{% set x = "a" * 10**9 %}{{ x|length }}',
+        "template refused: repeating a 1-long value 1000000000 times is too large",
+    ),
+    "a power": ("{{ 7 ** 100000000 % 10 }}", "template refused: 7 ** 100000000 is too large"),
+    "a doubling loop": (
+        '{% set ns = namespace(x="ab") %}{% for i in range(40) %}'
+        "{% set ns.x = ns.x ~ ns.x %}{% endfor %}{{ ns.x|length }}",
+        "template error: ran out of memory: over 1,200 MiB (raise it with --limit memory=N)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TEMPLATE_GROWTH))
+def test_a_template_cannot_take_the_machines_memory(project: Path, series: Path, case: str) -> None:
+    template, message = TEMPLATE_GROWTH[case]
+    banner = project / "layouts/newspaper/parts/banner.html.j2"
+    banner.write_text(template + banner.read_text(encoding="utf-8"), encoding="utf-8")
+    result = run_measured(
+        "check", series, "--variant", "a4", "--limit", "memory=1200", cwd=project, timeout=60
+    )
+    assert result.code == 1
+    assert f"parts/banner.html.j2:1: {message}" in result.err, result.err
+    assert result.peak_mib < 1300, result.peak_mib
+    assert "Traceback" not in result.output

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import struct
+import zlib
 from pathlib import Path
 
+import pytest
+from PIL import Image
 from test_cli import run
 
 BROKEN_YAML = "variants: [print\n"
@@ -78,3 +83,117 @@ def test_check_refuses_a_stylesheet_url_only_the_written_html_would_take(project
     code, output = run("check", project / "content/changzhi-2025", "--variant", "print")
     assert code == 1
     assert f"newspaper.css:{lines + 1}" in output and "/etc/passwd" in output
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+PARAGRAPH = "抓项目就是抓发展，谋项目就是谋未来。"
+# Each once ended in "internal error … a bug in broadsheet" (exit 3)
+CONTENT_CASES = {
+    "integer of 5000 digits": (
+        ("number: 2", "number: " + "9" * 5000),
+        "02.md:2: invalid YAML value: Exceeds the limit (4300 digits)",
+    ),
+    "NUL in the front matter": (
+        ("headline: ", "headline: a\x00"),
+        "02.md:5: invalid YAML: character U+0000 is not allowed",
+    ),
+    "YAML 1.1 boolean as a number": (
+        ("number: 2", "number: true"),
+        "02.md:2: number: Input should be a valid integer (got True)",
+    ),
+    "emphasis 600 deep": (
+        (PARAGRAPH, "*" * 600 + "x" + "*" * 600),
+        "02.md:24: body: emphasis and links nested 300 deep (at most 16)",
+    ),
+    "a NUL in an image name": (
+        ("advertisement:\n", 'advertisement:\n  image: "a\\0.png"\n'),
+        "02.md:18: advertisement.image: image 'a\x00.png' cannot be read: embedded null byte",
+    ),
+    "an inline image that is not one": (
+        (PARAGRAPH, f"{PARAGRAPH}\n\n![x](data:image/png;base64,AAAA)"),
+        "02.md:26: body: inline image data:image/png;base64,AAAA… is not a readable image",
+    ),
+    "an inline image that is not base64": (
+        (PARAGRAPH, f"{PARAGRAPH}\n\n![x](data:image/png;base64,@@@)"),
+        "is not valid base64",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONTENT_CASES))
+def test_content_that_once_was_an_internal_error(series: Path, case: str) -> None:
+    (old, new), expected = CONTENT_CASES[case]
+    replace_in(series / "02.md", old, new)
+    code, output = run("check", series, "--variant", "a4")
+    assert code == 1, output
+    assert expected in output, output
+    assert "internal error" not in output
+
+
+def test_a_symlink_loop_and_a_fifo_as_images(series: Path) -> None:
+    (series / "loop.png").symlink_to("loop.png")
+    os.mkfifo(series / "pipe.png")
+    replace_in(series / "02.md", PARAGRAPH, f"{PARAGRAPH}\n\n![a](loop.png)\n\n![b](pipe.png)")
+    code, output = run("check", series, "--variant", "a4")
+    assert code == 1
+    assert "02.md:26: body: image 'loop.png' cannot be read: Symlink loop" in output
+    assert "02.md:28: body: image 'pipe.png' is not a regular file" in output
+
+
+def test_an_unsupported_format_names_the_ones_taken(series: Path) -> None:
+    Image.new("RGB", (40, 30)).save(series / "scan.tiff")
+    replace_in(series / "02.md", PARAGRAPH, f"{PARAGRAPH}\n\n![a](scan.tiff)")
+    code, output = run("check", series, "--variant", "a4")
+    assert code == 1
+    assert "image 'scan.tiff' is not in a format a page takes (GIF, JPEG, JPG, PNG, SVG" in output
+
+
+def test_a_png_whose_text_chunk_inflates_to_200_mb(series: Path) -> None:
+    from test_bounds import png_of_size
+
+    png_of_size(series / "ok.png", 40, 30)
+    data = (series / "ok.png").read_bytes()
+    # a zTXt chunk of 200 MB of zeros, compressed to some 200 kB
+    text = b"Comment\x00\x00" + zlib.compress(bytes(200_000_000), 9)
+    chunk = struct.pack(">I", len(text)) + b"zTXt" + text
+    chunk += struct.pack(">I", zlib.crc32(b"zTXt" + text) & 0xFFFFFFFF)
+    (series / "text.png").write_bytes(data[:33] + chunk + data[33:])  # after IHDR
+    replace_in(series / "02.md", PARAGRAPH, f"{PARAGRAPH}\n\n![a](text.png)")
+    code, output = run("check", series, "--variant", "a4")
+    assert code == 1, output
+    assert "image 'text.png' is not a readable image (ValueError)" in output, output
+
+
+def test_a_byte_order_mark_is_not_text(series: Path) -> None:
+    text = (series / "02.md").read_text(encoding="utf-8")
+    (series / "02.md").write_text("\ufeff" + text, encoding="utf-8")
+    code, output = run("check", series, "--variant", "a4")
+    assert code == 0, output
+
+
+def test_a_device_as_the_output_folder(series: Path) -> None:
+    code, output = run("build", series, "-o", "/dev/null", "--variant", "a4")
+    assert code == 1 and "cannot write into the output folder: it is not a folder" in output
+
+
+def test_bad_limits_in_the_environment_name_it(
+    series: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BROADSHEET_LIMITS", "garbage")
+    code, output = run("check", series)
+    assert code == 2 and "$BROADSHEET_LIMITS: unknown limit 'garbage'" in output
+    monkeypatch.setenv("BROADSHEET_LIMITS", "")
+    code, output = run("check", series, "--limit", "seconds=99999999999999999999")
+    assert code == 2 and "must be at most 1,000,000,000" in output
+
+
+def test_a_named_pipe_as_the_key_does_not_hang(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "key.pem")
+    (tmp_path / "archive").mkdir()
+    code, output = run("archive", "verify", tmp_path / "archive", "--key", tmp_path / "key.pem")
+    assert code == 1 and "key.pem: not a PEM key file" in output

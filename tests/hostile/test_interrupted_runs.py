@@ -233,3 +233,60 @@ def test_write_atomically_leaves_nothing_when_a_file_fails(tmp_path: Path) -> No
         write_atomically({tmp_path / "a.html": b"new", tmp_path / "b": b"x", tmp_path: b"y"})
     assert (tmp_path / "a.html").read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html"]
+
+
+def test_only_broadsheets_own_temporary_folders_are_removed(
+    series: Path, tmp_path: Path, tmpdir_: Path
+) -> None:
+    drafts = tmpdir_ / "broadsheet-2025-drafts"  # a user's folder with a likely name
+    drafts.mkdir()
+    (drafts / "notes.md").write_text("keep me")
+    unmarked = tmpdir_ / "broadsheet-fonts-99999999-x"  # our name, not our mark
+    unmarked.mkdir()
+    dead = tmpdir_ / "broadsheet-fonts-99999998-y"  # a killed run's (pid gone)
+    dead.mkdir()
+    (dead / ".made-by-broadsheet").write_text("99999998")
+    process = broadsheet("check", series, "--variant", "a4", cwd=tmp_path, tmpdir=tmpdir_)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    assert (drafts / "notes.md").read_text() == "keep me"
+    assert unmarked.exists() and not dead.exists()
+    assert sorted(p.name for p in tmpdir_.iterdir()) == sorted([drafts.name, unmarked.name])
+
+
+def test_sigterm_stops_like_ctrl_c_with_its_own_code(
+    series: Path, tmp_path: Path, tmpdir_: Path
+) -> None:
+    more_installments(series, range(3, 5))
+    out = tmp_path / "out"
+    process = broadsheet("build", series, "-o", out, "-j", "2", cwd=tmp_path, tmpdir=tmpdir_)
+    deadline = time.monotonic() + 60
+    while not list(out.rglob(".*.build.json")):
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 143, stderr
+    assert "stopped by SIGTERM: queued jobs cancelled, finished outputs kept" in stderr
+    assert consistent(out) == [] and leftovers(out) == []
+    assert list(tmpdir_.iterdir()) == []
+
+
+def test_symlinks_planted_in_the_output_folder_carry_no_write_out(
+    series: Path, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "lock").write_text("VICTIM")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / LOCK_FILE).symlink_to(victim / "lock")
+    code, output = run("build", series, "-o", out, "--variant", "a4")
+    assert code == 1 and "its lock file is a symlink" in output
+    assert (victim / "lock").read_text() == "VICTIM"
+    (out / LOCK_FILE).unlink()
+    (out / "changzhi-2025/02").mkdir(parents=True)
+    (out / "changzhi-2025/02/assets").symlink_to(victim)
+    code, output = run("build", series, "-o", out, "--variant", "a4")
+    assert code == 1 and "cannot write: a symlink leads outside" in output
+    assert sorted(p.name for p in victim.iterdir()) == ["lock"]

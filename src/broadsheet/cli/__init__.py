@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import json
@@ -9,7 +10,7 @@ import os
 import signal
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,8 @@ class _Main(click.Group):
         # the command line as given: the group consumes it while invoking
         given = [*getattr(ctx, "_protected_args", []), *ctx.args]
         try:
-            return super().invoke(ctx)
+            with _terminations_as_interrupts():
+                return super().invoke(ctx)
         except BroadsheetError as exc:
             reporter = _reporter(ctx)
             reporter.add(exc.diagnostics)
@@ -58,16 +60,25 @@ class _Main(click.Group):
             reporter.finish(code=exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             # leaving: a second Ctrl-C waits for the verdict
             previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
             try:
                 reporter = _reporter(ctx)
-                said = "interrupted: queued jobs cancelled, finished outputs kept"
+                how = "interrupted"
+                code = EXIT_INTERRUPTED
+                if isinstance(exc, Terminated):
+                    how = f"stopped by {signal.Signals(exc.signum).name}"
+                    code = 128 + exc.signum  # as a shell reports a signal
+                said = f"{how}: queued jobs cancelled, finished outputs kept"
                 reporter.say(said, error=True)
-                reporter.finish(code=EXIT_INTERRUPTED)
+                reporter.finish(code=code)
             finally:
                 signal.signal(signal.SIGINT, previous)
+        except MemoryError:
+            reporter = _reporter(ctx)
+            reporter.add([Diagnostic(None, limits.out_of_memory())])
+            reporter.finish(code=EXIT_CONTENT)
         except OSError as exc:
             # A file system refusal (permissions, full disk) is the user's to fix.
             reporter = _reporter(ctx)
@@ -81,6 +92,33 @@ class _Main(click.Group):
             message = f"internal error: {exc!r} (a bug in broadsheet; -v shows where)"
             reporter.add([Diagnostic(None, message)])
             reporter.finish(code=EXIT_INTERNAL)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: stopped as by Ctrl-C (queued jobs cancelled, workers
+    stopped, temporary folders removed), with the signal's own exit code."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _terminations_as_interrupts() -> Iterator[None]:
+    def stop(signum: int, frame: object) -> None:
+        raise Terminated(signum)
+
+    previous = {}
+    try:
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            previous[signum] = signal.signal(signum, stop)
+    except ValueError:  # not the main thread: the defaults stay
+        pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _reporter(ctx: click.Context) -> Reporter:
@@ -106,7 +144,8 @@ def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
         reporter = Reporter(quiet, verbose, json_output, strict)
         ctx.meta["broadsheet.reporter"] = reporter
         ctx.obj = reporter
-        return command(reporter=reporter, **kw)
+        with limits.memory_bound():
+            return command(reporter=reporter, **kw)
 
     return wrapper
 
@@ -152,7 +191,11 @@ VARIANT_OPTION = click.option(
 
 def _limits(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> None:
     try:
-        limits.set_active(limits.from_environment().parse(list(value)))
+        from_environment = limits.from_environment()
+    except ValueError as exc:
+        raise click.UsageError(f"${limits.ENVIRONMENT}: {exc}") from None
+    try:
+        limits.set_active(from_environment.parse(list(value)))
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 
@@ -165,7 +208,8 @@ LIMIT_OPTION = click.option(
     metavar="NAME=N",
     help=(
         "Raise a bound: content-bytes (a content file, default 1 MiB), pages (one "
-        "job, 100), pixels (one image, 64000000), seconds (one job, 300). Repeatable; "
+        "job, 100), pixels (one image, 64000000), seconds (one job, 300), memory (MiB "
+        "of one process, 4096). Repeatable; "
         f"also ${limits.ENVIRONMENT}."
     ),
 )

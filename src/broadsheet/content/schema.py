@@ -84,7 +84,8 @@ Quotes = Text | list[Text]
 class Installment(StrictModel):
     """Front matter of one installment file; the Markdown body follows it."""
 
-    number: int = Field(ge=1, le=MAX_NUMBER)
+    # strict: YAML 1.1 reads `true` and `on` as booleans, which would be number 1
+    number: int = Field(ge=1, le=MAX_NUMBER, strict=True)
     date: dt.date
     headline: Text
     subhead: Text | None = None

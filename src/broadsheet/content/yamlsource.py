@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,8 +70,19 @@ def parse_yaml(text: str, path: Path, first_line: int = 1) -> YamlDocument:
         line = mark.line + 1 + offset if mark else None
         message = exc.problem or exc.context or "invalid YAML"
         raise ContentError(Diagnostic(path, f"invalid YAML: {message}", line=line)) from None
+    except yaml.reader.ReaderError as exc:
+        # a character YAML refuses (NUL, a control character): at its own line
+        line = text[: exc.position].count("\n") + first_line
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        message = f"invalid YAML: character U+{code:04X} is not allowed"
+        raise ContentError(Diagnostic(path, message, line=line)) from None
     except yaml.YAMLError as exc:
         raise ContentError(Diagnostic(path, f"invalid YAML: {exc}", line=first_line)) from None
+    except ValueError as exc:
+        # a value the constructor cannot make, e.g. an integer of 5,000 digits
+        long_number = re.search(r"\d{1000,}", text)
+        line = text[: long_number.start()].count("\n") + first_line if long_number else first_line
+        raise ContentError(Diagnostic(path, f"invalid YAML value: {exc}", line=line)) from None
     finally:
         loader.dispose()
     source = SourceMap(path, default_line=first_line)
@@ -184,7 +196,8 @@ def read_text(path: Path) -> str:
                     f"({limits.active().hint('content_bytes')})",
                 )
             )
-        return path.read_text(encoding="utf-8")
+        # utf-8-sig: a byte order mark (Windows editors write one) is not text
+        return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         raise ContentError(Diagnostic(path, "not UTF-8 text", line)) from None

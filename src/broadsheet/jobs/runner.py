@@ -82,6 +82,12 @@ def _diagnostics(exc: BaseException, job: Job) -> list[Diagnostic]:
         return exc.diagnostics
     if isinstance(exc, LimitExceeded):
         return [Diagnostic(job.installment, exc.message, subject=job.name)]
+    if isinstance(exc, MemoryError):
+        return [Diagnostic(job.installment, limits.out_of_memory(), subject=job.name)]
+    if isinstance(exc, RecursionError):
+        # markup nested deeper than the engine can lay out
+        message = "the page's markup is nested too deeply to lay out"
+        return [Diagnostic(job.installment, message, subject=job.name)]
     assert isinstance(exc, OSError)
     where = exc.filename or job.installment
     return [Diagnostic(Path(where), f"cannot write: {exc.strerror or exc}", subject=job.name)]
@@ -109,8 +115,8 @@ def prepare(job: Job, target: Target, force: bool, draft: bool = False) -> JobRe
         built.draft = draft
         # a draft (overset marked, written anyway) is never the up-to-date page
         key = build_key(built) + ("-draft" if draft else "")
-    except BroadsheetError as exc:
-        return failed(job.name, exc.diagnostics, time.perf_counter() - start)
+    except (BroadsheetError, MemoryError, RecursionError) as exc:
+        return failed(job.name, _diagnostics(exc, job), time.perf_counter() - start)
     known = None if force else target.up_to_date(job, key)
     if known is None:
         return Prepared(job, built, key, time.perf_counter() - start)
@@ -134,7 +140,7 @@ def build_prepared(prepared: Prepared, target: Target) -> JobResult:
         with limits.job_budget():
             typeset_edition(built)
         committed = target.commit(job, built, prepared.key)
-    except (BroadsheetError, LimitExceeded, OSError) as exc:
+    except (BroadsheetError, LimitExceeded, OSError, MemoryError, RecursionError) as exc:
         seconds = prepared.seconds + time.perf_counter() - start
         result = failed(job.name, [*built.warnings, *_diagnostics(exc, job)], seconds)
         result.fit = _fit_row(built)
@@ -165,7 +171,7 @@ def check_job(job: Job) -> JobResult:
             # what a build would take along with the HTML: a stylesheet URL that
             # only the copying meets is refused here too, not first by `build`
             output_html(built, built.output_paths(Path("output"))[0])
-    except (BroadsheetError, LimitExceeded, OSError) as exc:
+    except (BroadsheetError, LimitExceeded, OSError, MemoryError, RecursionError) as exc:
         result = failed(job.name, _diagnostics(exc, job), time.perf_counter() - start)
         result.fit = _fit_row(built) if built is not None else None
         return result
@@ -271,5 +277,9 @@ def _in_processes(
 
 def _worker() -> None:
     # Ctrl-C reaches the whole process group; the main process decides what
-    # stops (and says so once), not every worker with its own traceback.
+    # stops (and says so once), not every worker with its own traceback. The
+    # main process stops a worker with SIGTERM: its default, not the handler
+    # the main process has for itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)

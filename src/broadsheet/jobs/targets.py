@@ -115,7 +115,8 @@ class EditionTarget:
                 pdf_path: built.pdf,
                 self.record_path(job): json.dumps(record, indent=1).encode(),
                 **assets,
-            }
+            },
+            inside=self.outdir,
         )
         return Committed([html_path, pdf_path], len(built.pdf))
 
@@ -158,7 +159,7 @@ class ArchiveTarget:
                     Diagnostic(target, "archived already with other bytes (--replace to overwrite)")
                 )
         thumbnail = target.with_suffix(".png")
-        write_atomically({target: built.pdf, thumbnail: _thumbnail(built.pdf)})
+        write_atomically({target: built.pdf, thumbnail: _thumbnail(built.pdf)}, inside=self.dest)
         item = built.edition.installment
         record = {
             "pdf": relative,

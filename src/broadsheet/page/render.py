@@ -11,7 +11,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
-from broadsheet import __version__
+from broadsheet import __version__, limits
 from broadsheet.diagnostics import Diagnostic, LayoutError
 from broadsheet.page.blocks import PAGE_BLOCKS, part
 from broadsheet.page.layouts import Layout
@@ -55,6 +55,31 @@ def make_environment(layout: Layout) -> jinja2.Environment:
     return _environment(layout.folder.resolve())
 
 
+# What one template operation may make: a page's HTML is some 100 kB.
+MAX_MADE = 1_000_000
+
+
+class _LayoutEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox, with ``*`` and ``**`` bounded: ``'a' * 10**9`` would take a
+    gigabyte in one step, before any time bound could stop it."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        integers = isinstance(left, int) and isinstance(right, int)
+        # the result's size in bits, before computing it
+        if operator == "**" and integers and right * abs(left).bit_length() > MAX_MADE * 8:
+            raise SecurityError(f"{left} ** {right} is too large to make")
+        if operator == "*":
+            for sequence, count in ((left, right), (right, left)):
+                repeated = isinstance(sequence, str | list | tuple) and isinstance(count, int)
+                if repeated and len(sequence) * count > MAX_MADE:
+                    raise SecurityError(
+                        f"repeating a {len(sequence)}-long value {count} times is too large"
+                    )
+        return super().call_binop(context, operator, left, right)
+
+
 @functools.lru_cache(maxsize=16)
 def _environment(folder: Path) -> jinja2.Environment:
     # One environment per layout folder and process: it keeps the compiled
@@ -62,7 +87,7 @@ def _environment(folder: Path) -> jinja2.Environment:
     # Sandboxed: a layout is data, not code. Jinja2's plain environment lets a
     # template reach Python (``cycler.__init__.__globals__.os``); the immutable
     # sandbox also keeps templates from changing the context's lists and dicts.
-    env = ImmutableSandboxedEnvironment(
+    env = _LayoutEnvironment(
         loader=jinja2.FileSystemLoader(folder),
         auto_reload=True,
         # Every template is HTML: escape all content, whatever the file name.
@@ -91,12 +116,15 @@ def render_page(layout: Layout, context: dict[str, Any]) -> str:
         path, line = _template_frame(exc, layout.folder)
         raise LayoutError(Diagnostic(path, f"template refused: {exc}", line)) from None
     except jinja2.TemplateNotFound as exc:
-        raise LayoutError(
-            Diagnostic(layout.folder, f"template not found: {exc.name}", field="template")
-        ) from None
+        # an include or import names the template (and line) that asked for it
+        path, line = _template_frame(exc, layout.folder)
+        where = {"field": "template"} if line is None else {"line": line}
+        raise LayoutError(Diagnostic(path, f"template not found: {exc.name}", **where)) from None
     except Exception as exc:
         path, line = _template_frame(exc, layout.folder)
         message = str(exc) if isinstance(exc, jinja2.UndefinedError) else repr(exc)
+        if isinstance(exc, MemoryError):
+            message = limits.out_of_memory()
         raise LayoutError(Diagnostic(path, f"template error: {message}", line)) from None
     return html
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from PIL import Image, ImageCms, UnidentifiedImageError
 
 from broadsheet.diagnostics import Diagnostic
-from broadsheet.pictures import picture_refusal
+from broadsheet.pictures import data_picture_refusal, picture_refusal
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 RASTER_SUFFIXES = IMAGE_SUFFIXES - {".svg"}
@@ -54,19 +54,35 @@ class ResourceResolver:
 
     def image(self, src: str, line: int, field_name: str | None = "body") -> str:
         if src.startswith("data:image/"):
-            return src  # inline bytes: nothing is read from anywhere
+            # inline bytes: nothing is read from anywhere, but the bytes meet
+            # the same rules (a decompression bomb fits in a data: URL)
+            refusal = data_picture_refusal(src)
+            if refusal:
+                self._problem(f"inline image {src[:30]}… {refusal}", line, field_name)
+                return "about:invalid"
+            return src
         if urlsplit(src).scheme or src.startswith("//"):
             self._problem(f"image '{src}': only files of the project may be used", line, field_name)
             return "about:invalid"
-        path = (self.base / src).resolve()
+        try:
+            path = (self.base / src).resolve()
+            kind = "file" if path.is_file() else "other" if path.exists() else "none"
+        except (OSError, ValueError, RuntimeError) as exc:
+            # a NUL in the name, a name too long, a symlink loop
+            reason = getattr(exc, "strerror", None) or str(exc)
+            self._problem(f"image '{src}' cannot be read: {reason}", line, field_name)
+            return "about:invalid"
         if not any(path.is_relative_to(root) for root in self.roots):
             self._problem(f"image '{src}' is outside the allowed folders", line, field_name)
             return "about:invalid"
-        if not path.is_file():
-            self._problem(f"image '{src}' not found ({path})", line, field_name)
+        if kind != "file":
+            found = "not found" if kind == "none" else "is not a regular file"
+            self._problem(f"image '{src}' {found} ({path})", line, field_name)
             return "about:invalid"
         if path.suffix.lower() not in IMAGE_SUFFIXES:
-            self._problem(f"image '{src}' is not an image file", line, field_name)
+            formats = ", ".join(sorted(s[1:].upper() for s in IMAGE_SUFFIXES))
+            message = f"image '{src}' is not in a format a page takes ({formats})"
+            self._problem(message, line, field_name)
             return "about:invalid"
         refusal = picture_refusal(path)
         if refusal:
@@ -85,6 +101,7 @@ class ResourceResolver:
             except (
                 UnidentifiedImageError,
                 OSError,
+                ValueError,
                 ImageCms.PyCMSError,
                 Image.DecompressionBombError,
             ) as exc:
@@ -156,6 +173,6 @@ def pixel_sizes(sources: dict[str, Path]) -> dict[str, tuple[int, int]]:
         try:
             with Image.open(path) as image:
                 sizes[url] = image.size
-        except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
+        except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError):
             continue
     return sizes

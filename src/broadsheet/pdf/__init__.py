@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -110,7 +111,12 @@ def _as_file(data: bytes) -> Iterator[Path]:
         return
     fd = os.memfd_create("broadsheet-preflight.pdf", os.MFD_CLOEXEC)
     try:
-        os.write(fd, data)
+        view = memoryview(data)
+        while view:  # a write may take only part (a file-size limit, a signal)
+            written = os.write(fd, view)
+            if written == 0:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "(preflight copy)")
+            view = view[written:]
         os.set_inheritable(fd, True)
         # /dev/fd/N opens the same memory file in this process and in qpdf
         yield Path(f"/dev/fd/{fd}")

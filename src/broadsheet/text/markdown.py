@@ -44,6 +44,22 @@ class RenderedMarkdown:
 SAFE_LINK_SCHEMES = ("http", "https", "mailto")
 
 
+# Emphasis, strong and links inside one another: a page needs three; the
+# engine lays out nesting recursively and gives up some 300 deep.
+MAX_INLINE_DEPTH = 16
+
+
+class MarkupTooDeep(ValueError):
+    """Inline markup nested deeper than MAX_INLINE_DEPTH, at ``line``."""
+
+    def __init__(self, line: int, depth: int) -> None:
+        super().__init__(
+            f"emphasis and links nested {depth} deep (at most {MAX_INLINE_DEPTH}): "
+            "a run of * or _ that is not meant as emphasis can be written \\*"
+        )
+        self.line = line
+
+
 def make_parser() -> MarkdownIt:
     # Raw HTML stays off: content is data, it never carries markup or scripts.
     parser = MarkdownIt("commonmark", {"html": False, "typographer": False})
@@ -155,6 +171,12 @@ def _prepare_inline(
     images: list[ImageRef],
 ) -> None:
     children = inline.children or []
+    depth = deepest = 0
+    for child in children:
+        depth += child.nesting
+        deepest = max(deepest, depth)
+    if deepest > MAX_INLINE_DEPTH:
+        raise MarkupTooDeep(line, deepest)
     texts = [c for c in children if c.type == "text" and c.content.strip()]
     if texts:
         texts[-1].meta["paragraph_end"] = True

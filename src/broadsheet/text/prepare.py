@@ -10,9 +10,9 @@ from markupsafe import Markup
 
 from broadsheet.content import Edition
 from broadsheet.content.numerals import installment_label
-from broadsheet.diagnostics import Diagnostic
+from broadsheet.diagnostics import ContentError, Diagnostic
 from broadsheet.page.blocks import PAGE_TEXTS, PageText
-from broadsheet.text.markdown import Block, render_inline_text, render_markdown
+from broadsheet.text.markdown import Block, MarkupTooDeep, render_inline_text, render_markdown
 from broadsheet.text.notes import NoteTaker
 
 # ``hook(src, line, field)``: checks an image the content names, returns its URL.
@@ -52,12 +52,15 @@ def prepare_text(edition: Edition, image_hook: FieldImageHook | None = None) -> 
     for text in PAGE_TEXTS:
         raw, line = source_value(edition, text)
         path = edition.series_path if text.file == "series" else edition.installment_path
-        if text.form in ("figures", "boxes"):
-            values[text.name] = _prepare_items(text, raw, edition, taker, image_hook)
-            continue
-        values[text.name] = _prepare(
-            text, raw, line, edition, taker.normaliser(path, text.field), image_hook
-        )
+        try:
+            if text.form in ("figures", "boxes"):
+                values[text.name] = _prepare_items(text, raw, edition, taker, image_hook)
+                continue
+            values[text.name] = _prepare(
+                text, raw, line, edition, taker.normaliser(path, text.field), image_hook
+            )
+        except MarkupTooDeep as exc:
+            raise ContentError(Diagnostic(path, str(exc), exc.line, text.field)) from None
     # An image alone in its paragraph is a figure (Pandoc's implicit figures):
     # it joins the figures, anchored where it stood, and leaves the text flow.
     body_figures = [b for b in values["blocks"] if b.kind == "figure"]
