@@ -153,7 +153,9 @@ def test_json_output_is_one_document_with_diagnostics_and_results(
     # the filler series is set in one column (its series.yaml): blocks between paragraphs
     assert fit["fit"] == "ok" and fit["mode"] == "flow" and "figure-1" in fit["figures"]
     (warning,) = [d for d in document["diagnostics"] if d["level"] == "warning"]
-    assert warning["path"].endswith("photo.png") and "ppi" in warning["message"]
+    # at the content line that sets the picture, naming it
+    assert warning["path"].endswith("02.md") and warning["line"] and warning["field"] == "body"
+    assert "photo.png" in warning["message"] and "ppi" in warning["message"]
     assert warning["subject"] == "demo-series/02/print"
     # a failure: the error with file, line and field
     source = demo / "01.md"

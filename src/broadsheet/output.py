@@ -93,15 +93,22 @@ def write_atomically(files: dict[Path, bytes], inside: Path | None = None) -> No
 
 
 def _refuse_escape(target: Path, inside: Path) -> None:
+    """Refuse a target whose folders, from ``inside`` down, lead elsewhere once
+    symlinks are followed (``inside`` itself may be a symlink: the user's)."""
     root = inside.resolve()
-    # the nearest folder that exists decides where the new ones will be made
-    existing = target.parent
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.resolve().is_relative_to(root):
-        raise PermissionError(
-            errno.EACCES, f"a symlink leads outside {display_path(inside)}", str(target.parent)
-        )
+    try:
+        parts = target.parent.relative_to(inside).parts
+    except ValueError:
+        parts = ("..",)
+    folder = inside
+    for part in parts:
+        folder = folder / part
+        if not folder.exists() and not folder.is_symlink():
+            return  # made fresh from here down, inside
+        if part == ".." or not folder.resolve().is_relative_to(root):
+            raise PermissionError(
+                errno.EACCES, f"a symlink leads outside {display_path(inside)}", str(folder)
+            )
 
 
 def _write_journal(staged: list[tuple[str, Path]]) -> str:

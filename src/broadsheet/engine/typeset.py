@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from pathlib import Path
 import weasyprint
 
 from broadsheet import limits
-from broadsheet.diagnostics import Diagnostic, ResourceError, warning
+from broadsheet.diagnostics import Diagnostic, ResourceError
 from broadsheet.engine.columns import thread_columns
 from broadsheet.engine.fetcher import RefusedURL, SafeURLFetcher
 from broadsheet.engine.inspect import check_pages, image_resolutions
@@ -33,27 +32,6 @@ class Attachment:
     data: bytes
     description: str
     when: dt.datetime
-
-
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
-@contextmanager
-def engine_warnings() -> Iterator[list[str]]:
-    """Collect what WeasyPrint logs (ignored CSS, failed fetches) during a block."""
-    handler = _Collect()
-    logger = weasyprint.LOGGER
-    logger.addHandler(handler)
-    try:
-        yield handler.messages
-    finally:
-        logger.removeHandler(handler)
 
 
 class LaidOut:
@@ -126,12 +104,12 @@ class LaidOut:
         try:
             # drawing re-shapes every line: justification must be active here
             # too; pictures are decoded now, and what fails is logged now
-            with engine_warnings() as messages, cjk_line_layout():
+            with engine_log() as log, cjk_line_layout():
                 data = self._document.write_pdf(**options)
         except RefusedURL as exc:
-            raise ResourceError(Diagnostic(self._blame, f"{exc.reason}: {exc.url}")) from None
+            raise ResourceError(refusal(exc, self._blame)) from None
         self._fetcher.raise_refused(self._blame)
-        found = [warning(self._blame, message) for message in messages]
+        found = log.diagnostics(self._blame)
         self.warnings += found
         self.pdf_warnings = found
         return data
@@ -181,8 +159,6 @@ def _font_config():
     # named by its process, so that the next build removes a dead one's.
     config._folder = process_folder()
     return config
-
-    return True
 
 
 def measure(html: str, base_url: Path, roots: list[Path], blame: Path):
