@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,16 +110,30 @@ class EditionTarget:
         }
         if built.warnings:
             record["warnings"] = [w.as_json() for w in built.warnings]
+        # an asset the folder holds already, byte for byte (another variant's,
+        # an earlier build's), is not written again: most of a commit's files
+        unchanged = {path for path, data in assets.items() if _holds(path, data)}
         write_atomically(
             {
                 html_path: html,
                 pdf_path: built.pdf,
                 self.record_path(job): json.dumps(record, indent=1).encode(),
-                **assets,
+                **{path: data for path, data in assets.items() if path not in unchanged},
             },
             inside=self.outdir,
         )
         return Committed([html_path, pdf_path], len(built.pdf))
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether ``path`` is a regular file (not a symlink) with exactly ``data``."""
+    try:
+        info = path.lstat()
+        return (
+            stat.S_ISREG(info.st_mode) and info.st_size == len(data) and path.read_bytes() == data
+        )
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)
