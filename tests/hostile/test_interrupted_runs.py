@@ -56,7 +56,12 @@ def consistent(out: Path) -> list[str]:
 def broadsheet(*args: str | Path, cwd: Path, tmpdir: Path, code: str = "") -> subprocess.Popen:
     """The command in a process group of its own (as a shell runs it), so that
     Ctrl-C can be sent to it and its workers at once. ``code`` runs first."""
-    program = f"{code}\nfrom broadsheet.cli import main\nmain(prog_name='broadsheet')"
+    # Ctrl-C as in a terminal: a test run in the background (a CI runner, `make
+    # test &`) inherits SIGINT ignored, and Python then never raises KeyboardInterrupt
+    program = (
+        "import signal\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
+        f"{code}\nfrom broadsheet.cli import main\nmain(prog_name='broadsheet')"
+    )
     return subprocess.Popen(
         [sys.executable, "-c", program, *map(str, args)],
         cwd=cwd,
