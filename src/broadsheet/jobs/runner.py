@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -134,6 +135,15 @@ def prepare(job: Job, target: Target, force: bool, draft: bool = False) -> JobRe
 def build_prepared(prepared: Prepared, target: Target) -> JobResult:
     """Typeset a prepared job and commit its outputs. Never raises for content
     or layout errors: they are the result."""
+    try:
+        return _build_prepared(prepared, target)
+    finally:
+        # a laid-out document is a web of cycles (boxes and their parents)
+        # holding fonts and images: collected now, not jobs later
+        gc.collect()
+
+
+def _build_prepared(prepared: Prepared, target: Target) -> JobResult:
     start = time.perf_counter()
     job, built = prepared.job, prepared.built
     try:
@@ -219,10 +229,14 @@ def run_jobs(
         else:
             dirty.append(prepared)
     if workers <= 1 or len(dirty) <= 1:
-        for prepared in dirty:
+        dirty.reverse()
+        while dirty:
+            # let go of each job once built: its page, HTML and PDF are big
+            prepared = dirty.pop()
             if on_start:
                 on_start(prepared.job)
             finish(build_prepared(prepared, target))
+            del prepared
     else:
         _in_processes(dirty, target, workers, on_start, finish)
     return [results[job.name] for job in jobs]
