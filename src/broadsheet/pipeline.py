@@ -21,7 +21,6 @@ from broadsheet.diagnostics import (
 )
 from broadsheet.output import write_atomically
 from broadsheet.page.layouts import Layout
-from broadsheet.page.portable import output_html
 from broadsheet.page.render import page_context, render_page
 from broadsheet.page.resources import ResourceResolver
 from broadsheet.page.settings import EffectiveSettings
@@ -325,6 +324,8 @@ def build_installment(
     built = typeset_edition(built)
     html_path, pdf_path = built.output_paths(outdir)
     with built.timings.stage("write"):
+        from broadsheet.page.portable import output_html
+
         html, assets = output_html(built, html_path)
         files = {html_path: html.encode("utf-8"), pdf_path: built.pdf, **assets}
         write_atomically(files, inside=outdir)

@@ -20,7 +20,6 @@ from broadsheet.jobs.plan import Job, LoadFailure
 from broadsheet.jobs.targets import Committed, EditionTarget, Known
 from broadsheet.limits import LimitExceeded
 from broadsheet.output import remove_process_folders
-from broadsheet.page.portable import output_html
 from broadsheet.pipeline import BuiltEdition, render_html, typeset_edition
 
 
@@ -180,6 +179,8 @@ def check_job(job: Job) -> JobResult:
             typeset_edition(built)
             # what a build would take along with the HTML: a stylesheet URL that
             # only the copying meets is refused here too, not first by `build`
+            from broadsheet.page.portable import output_html
+
             output_html(built, built.output_paths(Path("output"))[0])
     except (BroadsheetError, LimitExceeded, OSError, MemoryError, RecursionError) as exc:
         result = failed(job.name, _diagnostics(exc, job), time.perf_counter() - start)

@@ -20,7 +20,6 @@ from broadsheet.diagnostics import ContentError, Diagnostic
 from broadsheet.jobs.keys import sha256_file
 from broadsheet.jobs.plan import Job
 from broadsheet.output import write_atomically
-from broadsheet.page.portable import output_html
 from broadsheet.pipeline import BuiltEdition, output_paths
 
 RECORD_SUFFIX = ".build.json"
@@ -93,6 +92,9 @@ class EditionTarget:
     def commit(self, job: Job, built: BuiltEdition, key: str) -> Committed:
         html_path, pdf_path = self.outputs(job)
         # the HTML as written: its CSS, fonts and images copied beside it
+        # (imported here: a rebuild with nothing to write never needs it)
+        from broadsheet.page.portable import output_html
+
         text, assets = output_html(built, html_path)
         html = text.encode("utf-8")
         record: dict[str, Any] = {
