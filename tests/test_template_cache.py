@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import jinja2
+import pytest
 from jinja2.bccache import FileSystemBytecodeCache
 from test_cli import run
 
@@ -14,8 +15,20 @@ from broadsheet.page import render
 
 
 def cached_files() -> set[Path]:
-    folder = Path(FileSystemBytecodeCache().directory)
+    folder = render.template_cache_folder()
+    assert folder is not None
     return set(folder.glob("__broadsheet_*.cache"))
+
+
+def test_the_cache_folder_is_private_or_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = render.template_cache_folder()
+    assert folder == tmp_path / "cache/broadsheet/templates"
+    assert folder.stat().st_mode & 0o777 == 0o700
+    folder.chmod(0o777)  # opened to others: compiled code could be planted
+    assert render.template_cache_folder() is None
 
 
 def test_a_second_process_loads_the_compiled_templates(series: Path) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import os
+import stat
 import traceback
 from pathlib import Path
 from typing import Any
@@ -85,15 +87,15 @@ class _LayoutEnvironment(ImmutableSandboxedEnvironment):
 
 class _CompiledTemplates(FileSystemBytecodeCache):
     """Compiled templates kept on disk between runs (compiling a layout's
-    templates is 50 ms of every start). Jinja2's own per-user folder (made
-    0700, its owner checked), under names of our own: only code compiled by
-    this version's sandbox with these options is ever loaded, never another
-    environment's compilation of the same template file. A cache that cannot
-    be read or written is no cache, never an error."""
+    templates is 50 ms of every start), in the user's private cache folder,
+    under names of our own: only code compiled by this version's sandbox with
+    these options is ever loaded, never another environment's compilation of
+    the same template file. A cache that cannot be read or written is no
+    cache, never an error."""
 
-    def __init__(self, options: str) -> None:
+    def __init__(self, options: str, folder: Path) -> None:
         key = hashlib.sha256(f"{__version__}|{options}".encode()).hexdigest()[:16]
-        super().__init__(pattern=f"__broadsheet_{key}_%s.cache")
+        super().__init__(str(folder), pattern=f"__broadsheet_{key}_%s.cache")
 
     def load_bytecode(self, bucket: Any) -> None:
         with contextlib.suppress(OSError, ValueError, EOFError):
@@ -104,11 +106,24 @@ class _CompiledTemplates(FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
 
 
-def _compiled_templates(options: str) -> FileSystemBytecodeCache | None:
+def template_cache_folder() -> Path | None:
+    """``$XDG_CACHE_HOME/broadsheet/templates`` (``~/.cache/…``), made private
+    to this user; None when it cannot be, or is not, private (another user
+    could plant compiled code there)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "broadsheet" / "templates"
     try:
-        return _CompiledTemplates(options)
-    except (OSError, RuntimeError):  # no private folder could be made
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        info = folder.lstat()
+    except OSError:
         return None
+    private = stat.S_ISDIR(info.st_mode) and not info.st_mode & 0o077
+    return folder if private and info.st_uid == os.getuid() else None
+
+
+def _compiled_templates(options: str) -> FileSystemBytecodeCache | None:
+    folder = template_cache_folder()
+    return _CompiledTemplates(options, folder) if folder else None
 
 
 @functools.lru_cache(maxsize=16)
