@@ -73,6 +73,18 @@ def broadsheet(*args: str | Path, cwd: Path, tmpdir: Path, code: str = "") -> su
     )
 
 
+def building_in_two_workers(
+    series: Path, out: Path, tmp_path: Path, tmpdir: Path
+) -> subprocess.Popen:
+    """A `-j 2` build of ``series``, returned once its first output is committed."""
+    process = broadsheet("build", series, "-o", out, "-j", "2", cwd=tmp_path, tmpdir=tmpdir)
+    deadline = time.monotonic() + 60
+    while not list(out.rglob(".*.build.json")):
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.05)
+    return process
+
+
 @pytest.fixture
 def tmpdir_(tmp_path: Path) -> Path:
     folder = tmp_path / "tmpdir"
@@ -85,11 +97,7 @@ def test_ctrl_c_cancels_queued_jobs_at_once_and_leaves_only_whole_outputs(
 ) -> None:
     more_installments(series, range(3, 6))  # 4 installments × 5 variants = 20 jobs
     out = tmp_path / "out"
-    process = broadsheet("build", series, "-o", out, "-j", "2", cwd=tmp_path, tmpdir=tmpdir_)
-    deadline = time.monotonic() + 60
-    while not list(out.rglob(".*.build.json")):
-        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
-        time.sleep(0.05)
+    process = building_in_two_workers(series, out, tmp_path, tmpdir_)
     interrupted = time.time()
     os.killpg(process.pid, signal.SIGINT)
     stdout, stderr = process.communicate(timeout=30)
@@ -264,11 +272,7 @@ def test_sigterm_stops_like_ctrl_c_with_its_own_code(
 ) -> None:
     more_installments(series, range(3, 5))
     out = tmp_path / "out"
-    process = broadsheet("build", series, "-o", out, "-j", "2", cwd=tmp_path, tmpdir=tmpdir_)
-    deadline = time.monotonic() + 60
-    while not list(out.rglob(".*.build.json")):
-        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
-        time.sleep(0.05)
+    process = building_in_two_workers(series, out, tmp_path, tmpdir_)
     os.killpg(process.pid, signal.SIGTERM)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 143, stderr
