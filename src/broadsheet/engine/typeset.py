@@ -14,6 +14,7 @@ import weasyprint
 
 from broadsheet import limits
 from broadsheet.diagnostics import Diagnostic, ResourceError
+from broadsheet.engine import fontdata
 from broadsheet.engine.columns import thread_columns
 from broadsheet.engine.fetcher import RefusedURL, SafeURLFetcher
 from broadsheet.engine.inspect import check_pages, image_resolutions
@@ -22,6 +23,8 @@ from broadsheet.engine.measure import article_pages, note_columns, read_measures
 from broadsheet.engine.messages import engine_log, refusal
 from broadsheet.output import process_folder
 from broadsheet.pictures import bound_decoding
+
+fontdata.install()
 
 
 @dataclass(frozen=True)
