@@ -227,9 +227,9 @@ def test_doctor_names_install_command_for_missing_pieces(monkeypatch: pytest.Mon
 def test_build_warns_without_harfbuzz_subset(
     monkeypatch: pytest.MonkeyPatch, series: Path, tmp_path: Path
 ) -> None:
-    from broadsheet import cli
+    from broadsheet import doctor
 
-    monkeypatch.setattr(cli, "harfbuzz_subset_installed", lambda: False)
+    monkeypatch.setattr(doctor, "harfbuzz_subset_installed", lambda: False)
     code, output = run("build", series, "-o", tmp_path / "o")
     assert code == 0
     assert "warning: HarfBuzz subset library missing" in output

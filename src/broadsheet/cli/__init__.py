@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime
 import functools
 import json
 import os
 import signal
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from broadsheet import __version__, limits
@@ -28,10 +29,13 @@ from broadsheet.diagnostics import (
     Diagnostic,
     display_path,
 )
-from broadsheet.doctor import harfbuzz_subset_installed
-from broadsheet.jobs.plan import Job, parse_numbers, plan
-from broadsheet.jobs.runner import JobResult, check_job, load_failure_result, run_jobs
-from broadsheet.output import output_lock
+
+if TYPE_CHECKING:
+    from broadsheet.jobs.plan import Job
+    from broadsheet.jobs.runner import JobResult
+
+# Each command imports its stages when it runs: `--help`, `new` or `config`
+# do not pay for the engine, the schema or the job runner.
 
 PATH_ARG = click.Path(exists=True, path_type=Path)
 DEFAULT_VARIANT = "print"
@@ -160,9 +164,31 @@ def main() -> None:
     """
 
 
+def run() -> None:
+    """The console script: ``main`` run as a process of its own, which leaves
+    without the interpreter's teardown. Freeing a laid-out document's objects and
+    every module one by one took 0.1–0.3 s of a 1.6 s build and changes nothing
+    on disk; what does matter still runs: atexit handlers (logging, temporary
+    folders, the process pool) and the buffered output."""
+    try:
+        main(prog_name="broadsheet")
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+        if not isinstance(exc.code, int | None):
+            print(exc.code, file=sys.stderr)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed pipe: nothing left to say
+            stream.flush()
+    os._exit(code)
+
+
 def _numbers(ctx: click.Context, param: click.Parameter, value: str | None) -> set[int] | None:
     if value is None:
         return None
+    from broadsheet.jobs.plan import parse_numbers
+
     try:
         return parse_numbers(value)
     except ValueError as exc:
@@ -256,6 +282,11 @@ def build(
     draft: bool,
 ) -> None:
     """Build PATH: a series folder (every installment × variant) or one installment file."""
+    from broadsheet.doctor import harfbuzz_subset_installed
+    from broadsheet.jobs.plan import plan
+    from broadsheet.jobs.runner import load_failure_result
+    from broadsheet.output import output_lock
+
     if not harfbuzz_subset_installed():
         message = (
             "HarfBuzz subset library missing, builds are ~40x slower; "
@@ -281,6 +312,13 @@ def _with_progress(
     force: bool,
     draft: bool = False,
 ) -> list[JobResult]:
+    from broadsheet.jobs.runner import run_jobs
+
+    shown = reporter.err.is_terminal and not (reporter.quiet or reporter.json_output)
+    if not shown:
+        return run_jobs(planned, target, workers, force, draft=draft)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     counts = {"running": 0, "failed": 0}
     columns = (
         TextColumn("{task.description}"),
@@ -289,8 +327,7 @@ def _with_progress(
         TextColumn("running {task.fields[running]}, failed {task.fields[failed]}"),
         TimeElapsedColumn(),
     )
-    shown = reporter.err.is_terminal and not (reporter.quiet or reporter.json_output)
-    with Progress(*columns, console=reporter.err, transient=True, disable=not shown) as bar:
+    with Progress(*columns, console=reporter.err, transient=True) as bar:
         task = bar.add_task(what, total=len(planned), running=0, failed=0)
 
         def started(job: Job) -> None:
@@ -362,6 +399,9 @@ def check(
     reporter: Reporter, path: Path, numbers: set[int] | None, variants: list[str] | None
 ) -> None:
     """Validate content and layout of PATH, laying out every variant, writing nothing."""
+    from broadsheet.jobs.plan import plan
+    from broadsheet.jobs.runner import check_job
+
     planned, failures = plan(path, numbers, variants)
     failed = bool(failures)
     fits: list[tuple[str, dict[str, Any]]] = []
