@@ -73,6 +73,37 @@ def test_each_job_renders_and_keys_once(
     assert renders.calls == 8 and keyed.calls == 8
 
 
+def test_a_full_rebuild_starts_the_longest_jobs_first_and_one_job_starts_no_pool(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    jobs, _ = plan(demo, {1, 2}, ["print", "a4"])
+    assert [r.status for r in runner.run_jobs(jobs, out, workers=1)] == ["built"] * 4
+    records = {
+        job.name: out / "demo-series" / job.slug / f".{job.variant}.build.json" for job in jobs
+    }
+    took = {}
+    for index, (name, path) in enumerate(records.items()):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        assert 0 < record["seconds"] < 60, record  # what that build took
+        # as if the last build had taken these times: 02/a4 the longest
+        record["seconds"] = took[name] = 1.0 + index
+        path.write_text(json.dumps(record), encoding="utf-8")
+    started: list[str] = []
+    pools = Counter(monkeypatch, runner, "ProcessPoolExecutor")
+    results = runner.run_jobs(
+        jobs, out, workers=2, force=True, on_start=lambda job: started.append(job.name)
+    )
+    assert [r.status for r in results] == ["built"] * 4  # reported in the plan's order
+    assert started == sorted(took, key=lambda name: -took[name])
+    assert pools.calls == 1
+    # one job to build: built here, no process started for it
+    (demo / "01.md").write_text((demo / "01.md").read_text(encoding="utf-8") + "\n新增一句。\n")
+    results = runner.run_jobs(jobs[:1] + jobs[2:3], out, workers=2)
+    assert [r.status for r in results] == ["built", "skipped"]
+    assert pools.calls == 1
+
+
 def test_archive_is_incremental_and_parallel(
     demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -321,7 +321,8 @@ def test_build_records_are_json_with_output_hashes(built: tuple[Path, Path]) -> 
     _, out = built
     record = json.loads((out / "demo-series" / "01" / ".print.build.json").read_text())
     # warnings too when there are any (the photo is under 240 ppi across the column)
-    assert {"key", "pages", "outputs"} <= set(record) <= {"key", "pages", "outputs", "warnings"}
+    known = {"key", "pages", "seconds", "outputs", "warnings"}
+    assert {"key", "pages", "seconds", "outputs"} <= set(record) <= known
     # the HTML, the PDF, and the files the HTML uses beside it, each as written
     outputs = set(record["outputs"]) - {"print.html", "print.pdf"}
     assert len(outputs) == len(record["outputs"]) - 2 and outputs

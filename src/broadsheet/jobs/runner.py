@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import gc
+import itertools
+import math
 import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,6 +29,8 @@ class Target(Protocol):
     def up_to_date(self, job: Job, key: str) -> Known | None: ...
 
     def commit(self, job: Job, built: BuiltEdition, key: str) -> Committed: ...
+
+    def previous_seconds(self, job: Job) -> float | None: ...
 
 
 @dataclass
@@ -212,7 +216,10 @@ def run_jobs(
 
     Each job's HTML is rendered and keyed here, once (a few milliseconds), so
     a rebuild with nothing changed starts no worker at all; a job to build
-    travels to its worker with that HTML and key.
+    travels to its worker with that HTML and key. With several workers, jobs
+    go to the pool as they are prepared: it starts at the second job to build
+    (one alone is built here, without a process to start), and its workers
+    load the engine while the rest are prepared.
     """
     if isinstance(target, Path):
         target = EditionTarget(target)
@@ -224,14 +231,27 @@ def run_jobs(
         if on_done:
             on_done(result)
 
-    dirty: list[Prepared] = []
-    for job in jobs:
-        prepared = prepare(job, target, force, draft)
-        if isinstance(prepared, JobResult):
-            finish(prepared)
-        else:
-            dirty.append(prepared)
-    if workers <= 1 or len(dirty) <= 1:
+    def prepared_jobs(order: list[Job]) -> Iterator[Prepared]:
+        for job in order:
+            prepared = prepare(job, target, force, draft)
+            if isinstance(prepared, JobResult):
+                finish(prepared)
+            else:
+                yield prepared
+
+    if workers > 1 and len(jobs) > 1:
+        # the longest first, as the last build took them (new ones before all):
+        # no worker is left with a long job while the other has none
+        def expected(job: Job) -> float:
+            seconds = target.previous_seconds(job)
+            return -math.inf if seconds is None else -seconds
+
+        order = sorted(jobs, key=expected)
+        _in_processes(prepared_jobs(order), target, workers, on_start, finish)
+    else:
+        dirty = list(prepared_jobs(jobs))
+        if dirty:
+            _engine_loaded()
         dirty.reverse()
         while dirty:
             # let go of each job once built: its page, HTML and PDF are big
@@ -240,31 +260,37 @@ def run_jobs(
                 on_start(prepared.job)
             finish(build_prepared(prepared, target, last=not dirty))
             del prepared
-    else:
-        _in_processes(dirty, target, workers, on_start, finish)
     return [results[job.name] for job in jobs]
 
 
 def _in_processes(
-    dirty: list[Prepared],
+    dirty: Iterator[Prepared],
     target: Target,
     workers: int,
     on_start: Callable[[Job], None] | None,
     finish: Callable[[JobResult], None],
 ) -> None:
-    """Build in a pool of processes. Ctrl-C here cancels what is queued at once
-    and stops the workers; a worker committing files finishes that first (its
-    commit holds signals), so only whole outputs are left."""
-    # fork: the workers start with fonts, imports and caches already loaded
+    """Build in a pool of processes, started at the second job to build. Ctrl-C
+    here cancels what is queued at once and stops the workers; a worker
+    committing files finishes that first (its commit holds signals), so only
+    whole outputs are left."""
+    first = next(dirty, None)
+    if first is None:
+        return
+    second = next(dirty, None)
+    if second is None:
+        if on_start:
+            on_start(first.job)
+        finish(build_prepared(first, target, last=True))
+        return
+    # fork: the workers start with what this process has loaded, and load the
+    # engine (WeasyPrint, its fonts) while this one prepares the other jobs
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker)
-    futures = {}
-    try:
-        for prepared in dirty:
-            if on_start:
-                on_start(prepared.job)
-            futures[pool.submit(build_prepared, prepared, target)] = prepared.job
-        for future in as_completed(futures):
+    futures: dict[Future[JobResult], Job] = {}
+
+    def collect(done: Iterable[Future[JobResult]]) -> None:
+        for future in done:
             try:
                 result = future.result()
             except Exception as exc:  # a worker died (out of memory, killed)
@@ -272,6 +298,18 @@ def _in_processes(
                 message = f"the build process stopped: {exc!r}"
                 result = failed(job.name, [Diagnostic(job.installment, message)])
             finish(result)
+            del futures[future]
+
+    stream = itertools.chain((first, second), dirty)
+    first = second = None
+    try:
+        for prepared in stream:
+            if on_start:
+                on_start(prepared.job)
+            futures[pool.submit(build_prepared, prepared, target)] = prepared.job
+            del prepared  # the pool holds it until sent
+            collect([f for f in futures if f.done()])
+        collect(as_completed(list(futures)))
     except KeyboardInterrupt:
         # a second Ctrl-C while the workers are stopped changes nothing
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -300,3 +338,16 @@ def _worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    # the engine once per worker, while the main process prepares jobs
+    _engine_loaded()
+
+
+def _engine_loaded() -> None:
+    """Load the engine, and set what is loaded so far aside from garbage
+    collection (gc.freeze): each collection then walks a job's objects, not
+    the 70,000 of the modules (a collection took 40 ms, now 8, and the layout
+    makes several)."""
+    import broadsheet.engine.typeset
+    import broadsheet.pdf.printing  # noqa: F401
+
+    gc.freeze()

@@ -89,6 +89,14 @@ class EditionTarget:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
+    def previous_seconds(self, job: Job) -> float | None:
+        """How long the last build of this output took, if one is recorded."""
+        try:
+            record = json.loads(self.record_path(job).read_text(encoding="utf-8"))
+            return float(record["seconds"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
     def commit(self, job: Job, built: BuiltEdition, key: str) -> Committed:
         html_path, pdf_path = self.outputs(job)
         # the HTML as written: its CSS, fonts and images copied beside it
@@ -100,6 +108,8 @@ class EditionTarget:
         record: dict[str, Any] = {
             "key": key,
             "pages": built.pages,
+            # the next full rebuild starts the longest jobs first
+            "seconds": round(sum(built.timings.stages.values()), 3),
             "outputs": {
                 html_path.name: hashlib.sha256(html).hexdigest(),
                 pdf_path.name: hashlib.sha256(built.pdf).hexdigest(),
@@ -163,6 +173,11 @@ class ArchiveTarget:
             return Known(int(edition["pages"]), pdf.stat().st_size, edition)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
+
+    def previous_seconds(self, job: Job) -> float | None:
+        # the manifest is the archive's record, kept free of timings: its bytes
+        # are the same for the same editions
+        return None
 
     def commit(self, job: Job, built: BuiltEdition, key: str) -> Committed:
         relative = self.relative(job)
