@@ -32,6 +32,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from PIL import Image
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PYTHON = str(BIN / "python")
@@ -85,7 +87,10 @@ def broadsheet(checkout: Path, arguments: list[str]) -> Callable[[], float]:
 def project_copy(root: Path, checkout: Path) -> Path:
     shutil.copytree(checkout / "layouts", root / "layouts")
     shutil.copytree(REPO / "content", root / "content")
-    shutil.copytree(REPO / "tests" / "fixtures" / "series-demo", root / "content" / "demo")
+    demo = root / "content" / "demo"
+    shutil.copytree(REPO / "tests" / "fixtures" / "series-demo", demo)
+    # the picture the fixture's installments show (tests draw it too)
+    Image.linear_gradient("L").resize((3000, 400)).convert("RGB").save(demo / "photo.png")
     return root
 
 
@@ -219,6 +224,10 @@ def main() -> None:
             checkouts = {"now": REPO, "baseline": base}
             for name, checkout in checkouts.items():
                 project_copy(tmp / f"project-{name}", checkout)
+                # both with bytecode, whatever PYTHONDONTWRITEBYTECODE says
+                subprocess.run(
+                    [PYTHON, "-m", "compileall", "-q", str(checkout / "src")], check=True
+                )
             if "1" in parts:
                 sample_variants(checkouts, tmp, args.rounds)
             if "2" in parts:
