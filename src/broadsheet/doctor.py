@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes.util
 import platform
 import shutil
 import subprocess
@@ -32,8 +31,11 @@ class Check:
 
 
 def harfbuzz_subset_installed() -> bool:
-    """The same question without importing WeasyPrint: is the library on the system?"""
-    return ctypes.util.find_library("harfbuzz-subset") is not None
+    """The same question without importing WeasyPrint: is the library on the system?
+    (The linker cache's listing read here is the one the engine's start reuses.)"""
+    from broadsheet.engine import libraries
+
+    return libraries.find_library("harfbuzz-subset") is not None
 
 
 def font_installed(family: str) -> bool:
