@@ -40,6 +40,7 @@ format: setup
 	$(BIN)/ruff check --fix src tests bench
 
 bench: setup
+	$(BIN)/python bench/bench_whole.py
 	$(BIN)/python bench/bench_build.py
 	$(BIN)/python bench/bench_series.py
 	$(BIN)/python bench/bench_rebuild.py

@@ -70,7 +70,11 @@ def main() -> None:
 
         med = {name: statistics.median(v) for name, v in times.items()}
         best = {name: min(v) for name, v in times.items()}
-        print(f"in process, {ROUNDS} rounds after a warm-up (median / min):")
+        print(
+            f"in process, {ROUNDS} rounds after a warm-up (median / min; indicative only:"
+            " a split in one process drifts with what ran before it, bench_whole.py"
+            " times whole commands):"
+        )
         labels = {
             "plain": "plain WeasyPrint HTML→PDF",
             "seam": "WeasyPrint + line-layout seam",

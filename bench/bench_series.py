@@ -72,7 +72,9 @@ def main() -> None:
 
     full_one, full_two = statistics.median(one), statistics.median(two)
     nothing = statistics.median(unchanged)
-    print(f"{len(jobs)} jobs on {os.cpu_count()} cores (median of runs in this process)")
+    print(
+        f"{len(jobs)} jobs on {os.cpu_count()} cores (median of runs in this process; indicative)"
+    )
     print(f"  full build, --jobs 1         : {full_one:.2f} s")
     print(
         f"  full build, --jobs 2         : {full_two:.2f} s  (speed-up {full_one / full_two:.2f}x)"
@@ -97,7 +99,7 @@ def bench_sample(series: Path, out: Path) -> None:
     run_jobs(jobs, out, 2, force=True)  # warm-up
     full = statistics.median(timed(lambda: run_jobs(jobs, out, 2, force=True)) for _ in range(3))
     nothing = statistics.median(timed(lambda: run_jobs(plan(series)[0], out, 2)) for _ in range(5))
-    print(f"sample series, {len(jobs)} jobs (median of runs in this process)")
+    print(f"sample series, {len(jobs)} jobs (median of runs in this process; indicative)")
     print(f"  full build, --jobs 2         : {full:.2f} s")
     print(f"  nothing changed, --jobs 2    : {nothing:.3f} s  ({100 * nothing / full:.1f} %)")
 

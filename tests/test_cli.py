@@ -42,13 +42,15 @@ def test_build_series_writes_html_and_pdf_of_every_variant(series: Path, tmp_pat
     assets = [f"newspaper/{n}.css" for n in layout] + [f"newspaper/fonts/{n}" for n in marks]
     written = sorted(snapshot(built))
     profile = [p for p in written if p.startswith("changzhi-2025/02/assets/files/default_cmyk-")]
-    assert len(profile) == 1
+    plan = [p for p in written if p.startswith(".broadsheet-plan-") and p.endswith(".json")]
+    assert len(profile) == 1 and len(plan) == 1
     assert written == sorted(
         [f"changzhi-2025/02/{v}.{ext}" for v in variants for ext in ("html", "pdf")]
         + [f"changzhi-2025/02/.{v}.build.json" for v in variants]
         + [f"changzhi-2025/02/assets/{name}" for name in assets]
         + profile
         + [".broadsheet.lock"]  # kept: removing it would race a second build
+        + plan  # what the next build checks by file stats (test_uptodate)
     )
     assert (built / "changzhi-2025/02/print.pdf").read_bytes().startswith(b"%PDF-")
 

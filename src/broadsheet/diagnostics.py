@@ -59,6 +59,19 @@ class Diagnostic:
             "message": self.message,
         }
 
+    @classmethod
+    def from_json(cls, found: dict[str, Any]) -> Diagnostic:
+        """A diagnostic as ``as_json`` wrote it (a build record's warnings)."""
+        return cls(
+            found["path"],
+            found["message"],
+            found.get("line"),
+            found.get("field"),
+            found.get("column"),
+            level=found.get("level") or "warning",
+            subject=found.get("subject"),
+        )
+
 
 def warning(path: Path | str | None, message: str, **where: Any) -> Diagnostic:
     return Diagnostic(path, message, level="warning", **where)

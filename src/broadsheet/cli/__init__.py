@@ -170,6 +170,9 @@ def run() -> None:
     every module one by one took 0.1–0.3 s of a 1.6 s build and changes nothing
     on disk; what does matter still runs: atexit handlers (logging, temporary
     folders, the process pool) and the buffered output."""
+    from broadsheet import jobs
+
+    jobs.ONE_COMMAND_PROCESS = True
     try:
         main(prog_name="broadsheet")
         code = 0
@@ -282,6 +285,16 @@ def build(
     draft: bool,
 ) -> None:
     """Build PATH: a series folder (every installment × variant) or one installment file."""
+    start = time.perf_counter()
+    if not (force or draft):
+        from broadsheet.jobs.uptodate import unchanged_results
+
+        # nothing changed since the last build of this command line: said from
+        # file stats, before the schema, the templates or the engine are loaded
+        unchanged = unchanged_results(outdir, path, numbers, variants)
+        if unchanged is not None:
+            _report_results(reporter, unchanged, start)
+            return
     from broadsheet.doctor import harfbuzz_subset_installed
     from broadsheet.jobs.plan import plan
     from broadsheet.jobs.runner import load_failure_result
@@ -293,14 +306,47 @@ def build(
             "install it with: apt-get install libharfbuzz-subset0"
         )
         reporter.add([Diagnostic(None, message, level="warning")])
-    start = time.perf_counter()
     planned, failures = plan(path, numbers, variants)
     results = [load_failure_result(f) for f in failures]
     with output_lock(outdir) as recovered:
         if recovered:
             reporter.say(f"finished or removed {len(recovered)} file(s) an interrupted run left")
         results += _with_progress(reporter, planned, "building", outdir, jobs, force, draft)
+        _record_plan(outdir, path, numbers, variants, planned, results, draft)
     _report_results(reporter, results, start)
+
+
+def _record_plan(
+    outdir: Path,
+    path: Path,
+    numbers: set[int] | None,
+    variants: list[str] | None,
+    planned: list[Job],
+    results: list[JobResult],
+    draft: bool,
+) -> None:
+    """What the next build of this command line checks by file stats alone
+    (jobs.uptodate), after a run whose every job succeeded. After a failure or a
+    draft an earlier record stays: the inputs or outputs it names have changed,
+    or it is still true."""
+    from broadsheet.jobs import uptodate
+    from broadsheet.jobs.targets import EditionTarget
+    from broadsheet.output import write_atomically
+
+    ok = {"built", "unchanged", "skipped"}
+    if draft or not planned or any(r.status not in ok or not r.inputs for r in results):
+        return
+    record = uptodate.plan_record(outdir, path, numbers, variants)
+    target = EditionTarget(outdir)
+    try:
+        outputs = [file for job in planned for file in target.output_files(job)]
+        fonts = {family for r in results for family in r.fonts}
+        data = uptodate.plan_record_data(
+            [path, *(i for r in results for i in r.inputs)], outputs, fonts, results
+        )
+    except (OSError, ValueError, KeyError):
+        return  # no record: the next build checks in full
+    write_atomically({record: json.dumps(data, indent=1).encode()}, inside=outdir)
 
 
 def _with_progress(

@@ -3,35 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
-import shutil
-import subprocess
-from functools import cache
 from pathlib import Path
 
 from broadsheet import __version__
+from broadsheet.jobs.uptodate import engine_version, font_fingerprint
 from broadsheet.pipeline import BuiltEdition, portable_html
-
-
-@cache
-def font_fingerprint(family: str) -> str:
-    """The font file fontconfig picks for a family, with its size and mtime: a
-    font update changes the key, so the output is made again."""
-    if shutil.which("fc-match") is None:
-        return family
-    found = subprocess.run(
-        ["fc-match", "-f", "%{file}", family], capture_output=True, text=True, check=False
-    ).stdout
-    try:
-        stat = Path(found).stat()
-    except OSError:
-        return f"{family}:{found}"
-    return f"{family}:{found}:{stat.st_size}:{stat.st_mtime_ns}"
-
-
-def engine_version() -> str:
-    return importlib.metadata.version("weasyprint")
 
 
 def build_key(built: BuiltEdition) -> str:
@@ -61,6 +38,24 @@ def _layout_inputs(built: BuiltEdition) -> list[Path]:
     if any("@import" in p.read_text(encoding="utf-8", errors="replace") for p in used):
         return files
     return [p for p in files if p.suffix.lower() != ".css" or p.resolve() in used]
+
+
+def job_inputs(built: BuiltEdition) -> list[Path]:
+    """The files and folders an output is made of, for the next build's stat
+    check: the installment, the series file, the images, every file and folder
+    of the layout, and the folders from the installment's up to the project's
+    (a ``layouts/`` made in one of them would change the project)."""
+    layout = built.layout.folder
+    found = [built.edition.installment_path, built.edition.series_path, *built.images]
+    found += [layout, *layout.rglob("*")]
+    start = built.edition.installment_path.resolve().parent
+    root = built.project.root.resolve()
+    for folder in (start, *start.parents):
+        found.append(folder)
+        if folder == root:
+            break
+    found.append(root / "layouts")
+    return found
 
 
 def sha256_file(path: Path) -> str:

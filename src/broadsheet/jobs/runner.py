@@ -15,10 +15,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from broadsheet import jobs as jobs_package
 from broadsheet import limits
 from broadsheet.diagnostics import BroadsheetError, Diagnostic
-from broadsheet.jobs.keys import build_key
+from broadsheet.jobs.keys import build_key, job_inputs
 from broadsheet.jobs.plan import Job, LoadFailure
+from broadsheet.jobs.results import JobResult
 from broadsheet.jobs.targets import Committed, EditionTarget, Known
 from broadsheet.limits import LimitExceeded
 from broadsheet.output import remove_process_folders
@@ -31,40 +33,6 @@ class Target(Protocol):
     def commit(self, job: Job, built: BuiltEdition, key: str) -> Committed: ...
 
     def previous_seconds(self, job: Job) -> float | None: ...
-
-
-@dataclass
-class JobResult:
-    name: str
-    status: str  # "built", "unchanged", "skipped" (up to date), "ok" (checked) or "failed"
-    pages: int = 0
-    size: int = 0
-    seconds: float = 0.0
-    written: list[Path] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    record: dict[str, Any] | None = None
-    stages: dict[str, float] = field(default_factory=dict)
-    fit: dict[str, Any] | None = None  # the composed page's fit (compose.fit.FitReport.row)
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.level == "error"]
-
-    @property
-    def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.level == "warning"]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "output": self.name,
-            "status": self.status,
-            "pages": self.pages,
-            "size": self.size,
-            "seconds": round(self.seconds, 3),
-            "written": [str(p) for p in self.written],
-            "fit": self.fit,
-            "stages": {name: round(seconds, 3) for name, seconds in self.stages.items()},
-        }
 
 
 def failed(name: str, diagnostics: list[Diagnostic], seconds: float = 0.0) -> JobResult:
@@ -105,6 +73,8 @@ class Prepared:
     built: BuiltEdition
     key: str
     seconds: float
+    inputs: list[Path] = field(default_factory=list)
+    fonts: list[str] = field(default_factory=list)
 
 
 def _fit_row(built: BuiltEdition) -> dict[str, Any] | None:
@@ -123,7 +93,8 @@ def prepare(job: Job, target: Target, force: bool, draft: bool = False) -> JobRe
         return failed(job.name, _diagnostics(exc, job), time.perf_counter() - start)
     known = None if force else target.up_to_date(job, key)
     if known is None:
-        return Prepared(job, built, key, time.perf_counter() - start)
+        fonts = built.layout.config.fonts
+        return Prepared(job, built, key, time.perf_counter() - start, job_inputs(built), fonts)
     return JobResult(
         job.name,
         "skipped",
@@ -132,6 +103,8 @@ def prepare(job: Job, target: Target, force: bool, draft: bool = False) -> JobRe
         seconds=time.perf_counter() - start,
         diagnostics=_about(known.warnings, job.name),
         record=known.record,
+        inputs=job_inputs(built),
+        fonts=built.layout.config.fonts,
     )
 
 
@@ -225,8 +198,11 @@ def run_jobs(
         target = EditionTarget(target)
     jobs = list(jobs)
     results: dict[str, JobResult] = {}
+    inputs: dict[str, Prepared] = {}
 
     def finish(result: JobResult) -> None:
+        if result.name in inputs:
+            result.inputs, result.fonts = inputs[result.name].inputs, inputs[result.name].fonts
         results[result.name] = result
         if on_done:
             on_done(result)
@@ -237,6 +213,8 @@ def run_jobs(
             if isinstance(prepared, JobResult):
                 finish(prepared)
             else:
+                # kept here, without its page: the next build's stat check
+                inputs[job.name] = replace(prepared, built=None)
                 yield prepared
 
     if workers > 1 and len(jobs) > 1:
@@ -247,10 +225,10 @@ def run_jobs(
             return -math.inf if seconds is None else -seconds
 
         order = sorted(jobs, key=expected)
-        _in_processes(prepared_jobs(order), target, workers, on_start, finish)
+        _in_processes(prepared_jobs(order), target, workers, on_start, finish, eager=force)
     else:
         dirty = list(prepared_jobs(jobs))
-        if dirty:
+        if dirty and jobs_package.ONE_COMMAND_PROCESS:
             _engine_loaded()
         dirty.reverse()
         while dirty:
@@ -269,25 +247,24 @@ def _in_processes(
     workers: int,
     on_start: Callable[[Job], None] | None,
     finish: Callable[[JobResult], None],
+    eager: bool = False,
 ) -> None:
-    """Build in a pool of processes, started at the second job to build. Ctrl-C
-    here cancels what is queued at once and stops the workers; a worker
-    committing files finishes that first (its commit holds signals), so only
-    whole outputs are left."""
-    first = next(dirty, None)
-    if first is None:
-        return
-    second = next(dirty, None)
-    if second is None:
-        if on_start:
-            on_start(first.job)
-        finish(build_prepared(first, target, last=True))
-        return
-    # fork: the workers start with what this process has loaded, and load the
-    # engine (WeasyPrint, its fonts) while this one prepares the other jobs
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker)
+    """Build in a pool of processes, started at the second job to build, or at
+    once when every job is to be built (``eager``: ``--force``). Ctrl-C here
+    cancels what is queued at once and stops the workers; a worker committing
+    files finishes that first (its commit holds signals), so only whole outputs
+    are left."""
+    pool: ProcessPoolExecutor | None = None
     futures: dict[Future[JobResult], Job] = {}
+
+    def start_pool() -> ProcessPoolExecutor:
+        # fork: the workers start with what this process has loaded, and load
+        # the engine (WeasyPrint, its fonts) while this one prepares the jobs;
+        # the first task makes them now, not at the first job
+        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+        made = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker)
+        made.submit(os.getpid)
+        return made
 
     def collect(done: Iterable[Future[JobResult]]) -> None:
         for future in done:
@@ -300,9 +277,21 @@ def _in_processes(
             finish(result)
             del futures[future]
 
-    stream = itertools.chain((first, second), dirty)
-    first = second = None
     try:
+        if eager:
+            pool = start_pool()
+        first = next(dirty, None)
+        second = next(dirty, None) if first is not None else None
+        if pool is None and second is None:
+            if first is not None:
+                # one job to build: here, without a process to start
+                if on_start:
+                    on_start(first.job)
+                finish(build_prepared(first, target, last=True))
+            return
+        pool = pool or start_pool()
+        stream = itertools.chain((p for p in (first, second) if p is not None), dirty)
+        first = second = None
         for prepared in stream:
             if on_start:
                 on_start(prepared.job)
@@ -311,6 +300,8 @@ def _in_processes(
             collect([f for f in futures if f.done()])
         collect(as_completed(list(futures)))
     except KeyboardInterrupt:
+        if pool is None:
+            raise
         # a second Ctrl-C while the workers are stopped changes nothing
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
@@ -324,10 +315,11 @@ def _in_processes(
         finally:
             signal.signal(signal.SIGINT, previous)
         raise
-    pids = list(getattr(pool, "_processes", None) or {})
-    pool.shutdown()
-    # workers leave without clean-up (os._exit): their temporary folders go here
-    remove_process_folders(pids)
+    if pool is not None:
+        pids = list(getattr(pool, "_processes", None) or {})
+        pool.shutdown()
+        # workers leave without clean-up (os._exit): their temporary folders go here
+        remove_process_folders(pids)
 
 
 def _worker() -> None:
@@ -339,14 +331,19 @@ def _worker() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
     # the engine once per worker, while the main process prepares jobs
+    jobs_package.ONE_COMMAND_PROCESS = True
     _engine_loaded()
 
 
 def _engine_loaded() -> None:
     """Load the engine, and set what is loaded so far aside from garbage
-    collection (gc.freeze): each collection then walks a job's objects, not
-    the 70,000 of the modules (a collection took 40 ms, now 8, and the layout
-    makes several)."""
+    collection for the rest of this one-command process (gc.freeze): each
+    collection then walks a job's objects, not the 70,000 of the modules (a
+    collection took 40 ms, now 8, and the layout makes several). Not in a
+    process that goes on: in the test run, freezing at every in-process build
+    (with the garbage of the builds before it) made a later sample page come
+    out underset by 55 lines, and once crashed the process; why was not
+    pinned down, so a long-lived process collects as Python does."""
     import broadsheet.engine.typeset
     import broadsheet.pdf.printing  # noqa: F401
 

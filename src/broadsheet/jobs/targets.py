@@ -48,15 +48,7 @@ class Known:
 
 
 def _warning(found: dict[str, Any]) -> Diagnostic:
-    return Diagnostic(
-        found["path"],
-        found["message"],
-        found.get("line"),
-        found.get("field"),
-        found.get("column"),
-        level="warning",
-        subject=found.get("subject"),
-    )
+    return Diagnostic.from_json({**found, "level": "warning"})
 
 
 @dataclass(frozen=True)
@@ -88,6 +80,12 @@ class EditionTarget:
             return Known(int(record["pages"]), paths[1].stat().st_size, warnings=warnings)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
+
+    def output_files(self, job: Job) -> list[Path]:
+        """Every file a build of ``job`` wrote, its record included, as the record lists them."""
+        record = json.loads(self.record_path(job).read_text(encoding="utf-8"))
+        folder = self.outputs(job)[0].parent
+        return [self.record_path(job), *(folder / name for name in record["outputs"])]
 
     def previous_seconds(self, job: Job) -> float | None:
         """How long the last build of this output took, if one is recorded."""
