@@ -12,13 +12,8 @@ from broadsheet.content.loader import validate
 from broadsheet.content.yamlsource import parse_yaml, read_text
 from broadsheet.diagnostics import BroadsheetError, display_path
 from broadsheet.engine import harfbuzz_subset_available, versions
+from broadsheet.page.fontcheck import missing_families, package_hint
 from broadsheet.page.layouts import LAYOUT_FILE, LayoutConfig
-
-FONT_PACKAGES = {
-    "Noto Serif CJK SC": "fonts-noto-cjk",
-    "Noto Sans CJK SC": "fonts-noto-cjk",
-    "LXGW WenKai": "fonts-lxgw-wenkai",
-}
 
 
 @dataclass(frozen=True)
@@ -94,13 +89,18 @@ def run_checks(layouts_dir: Path) -> list[Check]:
     checks += broken
     for family, layouts in sorted(needed.items()):
         ok = font_installed(family)
-        package = FONT_PACKAGES.get(family, "a package that provides it")
         checks.append(
             Check(
                 f"font {family}",
                 ok,
                 f"{'installed' if ok else 'missing'} (used by {', '.join(layouts)})",
-                None if ok else f"apt-get install {package}",
+                None if ok else package_hint(family),
             )
         )
+    # what the stylesheets ask for, beyond the list layout.yaml declares
+    for folder in sorted(p.parent for p in layouts_dir.glob(f"*/{LAYOUT_FILE}")):
+        for item in missing_families(sorted(folder.rglob("*.css"))):
+            where = f"{display_path(item.path)}:{item.line}"
+            detail = f"{where}: font family '{item.family}' is not installed"
+            checks.append(Check(f"layout {folder.name}", False, detail, package_hint(item.family)))
     return checks

@@ -14,12 +14,14 @@ from broadsheet.content import Edition, load_edition
 from broadsheet.diagnostics import (
     ContentError,
     Diagnostic,
+    LayoutError,
     PageOverflowError,
     ResourceError,
     display_path,
     warning,
 )
 from broadsheet.output import write_atomically
+from broadsheet.page.fontcheck import missing_fonts
 from broadsheet.page.layouts import Layout
 from broadsheet.page.render import page_context, render_page
 from broadsheet.page.resources import ResourceResolver
@@ -103,6 +105,8 @@ def render_html(
         )
         # every name was checked as the variant resolved (page.variants)
         stylesheets = layout.stylesheet_paths(settings.stylesheets)
+        if missing := missing_fonts(stylesheets):
+            raise LayoutError(missing)
     kind = flavour(settings.pdf_variant)
     with timings.stage("text"):
         resolver = ResourceResolver(
