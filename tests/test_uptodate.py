@@ -38,7 +38,7 @@ def checked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_nothing_changed_is_said_without_the_full_check(
-    series: Path, tmp_path: Path, checked: list[str]
+    series: Path, tmp_path: Path, checked: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out, page = tmp_path / "out", series / "02.md"
     code, first = build(out, page)
@@ -55,6 +55,10 @@ def test_nothing_changed_is_said_without_the_full_check(
     # another command line has its own record: it runs the full check once
     code, other = build(out, series, "--installment", "2")
     assert code == 0 and statuses(other) == ["skipped"] and len(checked) == 2
+    # the same one from another folder, the path spelled otherwise: the record holds
+    monkeypatch.chdir(series)
+    code, third = build(out, Path("02.md"))
+    assert code == 0 and statuses(third) == ["skipped"] and len(checked) == 2
 
 
 def _edit(path: Path, added: str = "\n") -> None:

@@ -58,12 +58,7 @@ def engine_version() -> str:
 
 def plan_record(outdir: Path, path: Path, numbers, variants) -> Path:
     """Where the plan record of this command line lies."""
-    asked = [
-        str(path.resolve()),
-        sorted(numbers) if numbers is not None else None,
-        variants,
-        str(Path.cwd()),  # the warnings name paths relative to it
-    ]
+    asked = [str(path.resolve()), sorted(numbers) if numbers is not None else None, variants]
     key = hashlib.sha256(json.dumps(asked).encode()).hexdigest()[:24]
     return outdir / f"{PREFIX}{key}{SUFFIX}"
 
@@ -104,7 +99,10 @@ def unchanged_results(
                 "skipped",
                 pages=job["pages"],
                 size=job["size"],
-                diagnostics=[Diagnostic.from_json(d) for d in job["warnings"]],
+                diagnostics=[
+                    Diagnostic.from_json({**d, "path": d["path"] and Path(d["path"])})
+                    for d in job["warnings"]
+                ],
             )
             for job in record["jobs"]
         ]
@@ -128,7 +126,11 @@ def plan_record_data(
                 "name": r.name,
                 "pages": r.pages,
                 "size": r.size,
-                "warnings": [d.as_json() for d in r.diagnostics],
+                # whole paths: the next command may run from another folder
+                "warnings": [
+                    {**d.as_json(), "path": None if d.path is None else str(d.path)}
+                    for d in r.diagnostics
+                ],
             }
             for r in results
         ],
