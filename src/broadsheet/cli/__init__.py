@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 # do not pay for the engine, the schema or the job runner.
 
 PATH_ARG = click.Path(exists=True, path_type=Path)
-DEFAULT_VARIANT = "print"
 
 
 class _Main(click.Group):
@@ -472,31 +471,44 @@ def check(
 
 @main.command()
 @click.argument("path", type=PATH_ARG)
-@click.option("--installment", "number", type=int, help="Installment number (for a series folder).")
-@click.option("--variant", default=DEFAULT_VARIANT, show_default=True, help="Variant name.")
+@INSTALLMENT_OPTION
+@VARIANT_OPTION
 @output_options
-def config(reporter: Reporter, path: Path, number: int | None, variant: str) -> None:
-    """Print the effective settings of one installment and variant, and where each comes from."""
+def config(
+    reporter: Reporter, path: Path, numbers: set[int] | None, variants: list[str] | None
+) -> None:
+    """Print the effective settings of each installment × variant, and where each comes from."""
     from broadsheet.content import load_edition
-    from broadsheet.content.series_files import find_installment
+    from broadsheet.jobs.plan import plan
     from broadsheet.page.variants import resolve_variant
     from broadsheet.project import find_project
 
-    installment = find_installment(path, number)
-    edition = load_edition(installment)
-    _, settings = resolve_variant(edition, variant, find_project(installment).layouts_dir)
-    # a nested setting (composition) shows as the JSON its YAML would be
-    described = [
-        (n, v.model_dump(mode="json") if hasattr(v, "model_dump") else v, o)
-        for n, v, o in settings.describe()
-    ]
-    reporter.results += [{"setting": n, "value": v, "origin": str(o)} for n, v, o in described]
-    rows = [(n, json.dumps(v, ensure_ascii=False), str(o)) for n, v, o in described]
-    reporter.say(f"# {display_path(installment)}, variant {variant}", essential=True)
-    width = max(len(f"{n} = {v}") for n, v, _ in rows)
-    for name, value, origin in rows:
-        # one setting a line, never wrapped: `name = value  # file:line`
-        reporter.say(f"{f'{name} = {value}':<{width}}  # {origin}", essential=True)
+    planned, failures = plan(path, numbers, variants)
+    if failures:
+        # settings of a file that does not load would be a guess: its errors instead
+        raise BroadsheetError([d for f in failures for d in f.diagnostics])
+    for index, job in enumerate(planned):
+        edition = load_edition(job.installment)
+        layouts_dir = find_project(job.installment).layouts_dir
+        _, settings = resolve_variant(edition, job.variant, layouts_dir)
+        # a nested setting (composition) shows as the JSON its YAML would be
+        described = [
+            (n, v.model_dump(mode="json") if hasattr(v, "model_dump") else v, o)
+            for n, v, o in settings.describe()
+        ]
+        reporter.results += [
+            {"output": job.name, "setting": n, "value": v, "origin": str(o)}
+            for n, v, o in described
+        ]
+        rows = [(n, json.dumps(v, ensure_ascii=False), str(o)) for n, v, o in described]
+        if index:
+            reporter.say("", essential=True)  # a blank line between blocks
+        heading = f"# {display_path(job.installment)}, variant {job.variant}"
+        reporter.say(heading, essential=True)
+        width = max(len(f"{n} = {v}") for n, v, _ in rows)
+        for name, value, origin in rows:
+            # one setting a line, never wrapped: `name = value  # file:line`
+            reporter.say(f"{f'{name} = {value}':<{width}}  # {origin}", essential=True)
     reporter.finish()
 
 
