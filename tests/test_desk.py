@@ -108,3 +108,79 @@ def test_config_of_a_missing_installment_says_which_there_are(series: Path) -> N
     code, output = run("config", series, "--installment", "7")
     assert code == 1
     assert "no installment 7 in this series (it has: 2)" in output
+
+
+def table_rows(output: str) -> dict[str, list[str]]:
+    """The results table: output → [status, pages, size, time]."""
+    rows = {}
+    for line in output.splitlines():
+        cells = [c.strip() for c in line.strip("│ ").split("│")]
+        if line.startswith("│") and len(cells) == 5:
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+def test_build_names_each_pdf_and_writes_beside_the_project(
+    project: Path, series: Path, in_folder: Path
+) -> None:
+    # run from elsewhere: the outputs go beside the project's layouts/, not here
+    code, output = run("build", series, "--variant", "print,a4")
+    assert code == 0, output
+    out = project / "output"
+    rows = table_rows(output)
+    assert list(rows) == [f"project/output/changzhi-2025/02/{v}.pdf" for v in ("print", "a4")]
+    for shown, (status, pages, _, _) in rows.items():
+        assert (in_folder / shown).read_bytes().startswith(b"%PDF-")  # the path shown is real
+        assert status == "built" and int(pages) >= 1
+    assert re.search(
+        r"^built 2, up to date 0, failed 0 of 2 in [\d.]+s into project/output/$", output, re.M
+    )
+    assert not (in_folder / "output").exists()
+    # the same from the project's own folder: relative paths, the same folder
+    os.chdir(project)
+    code, output = run("build", series / "02.md", "--variant", "print")
+    assert code == 0, output
+    assert table_rows(output)["output/changzhi-2025/02/print.pdf"][0] == "up to date"
+    assert output.rstrip().endswith("into output/")
+    assert sorted(p.name for p in out.glob("changzhi-2025/02/*.pdf")) == ["a4.pdf", "print.pdf"]
+
+
+def test_build_outside_a_project_writes_into_the_working_folder(
+    series: Path, tmp_path: Path, in_folder: Path
+) -> None:
+    # a series with no layouts/ above it takes the bundled layouts: ./output
+    alone = tmp_path / "desk" / "changzhi-2025"
+    alone.parent.mkdir()
+    series.rename(alone)
+    here = tmp_path / "here"
+    here.mkdir()
+    os.chdir(here)
+    code, output = run("build", alone, "--variant", "print")
+    assert code == 0, output
+    assert (here / "output/changzhi-2025/02/print.pdf").is_file()
+    assert "output/changzhi-2025/02/print.pdf" in table_rows(output)
+    assert output.rstrip().endswith("into output/")
+
+
+def test_build_json_keeps_written_and_a_failed_job_names_its_pdf(
+    series: Path, in_folder: Path
+) -> None:
+    result = CliRunner().invoke(
+        main, ["build", str(series), "-o", "o", "--variant", "a4", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    [found] = json.loads(result.stdout)["results"]
+    assert found["output"] == "changzhi-2025/02/a4" and found["status"] == "built"
+    assert sorted(Path(p).name for p in found["written"]) == ["a4.html", "a4.pdf"]
+    # a job that fails still shows where its PDF goes; an unloadable file its own name
+    body_end = "争取到各类政策性资金76.9亿元。"
+    edit(series / "02.md", body_end, body_end + "\n\n" + "四库管理模式。" * 600)
+    code, output = run("build", series, "-o", "o", "--variant", "print")
+    assert code == 1
+    assert table_rows(output)["o/changzhi-2025/02/print.pdf"][0] == "failed"
+    edit(series / "02.md", "headline:", "headlin:")
+    code, output = run("build", series, "-o", "o", "--variant", "a4")
+    assert code == 1
+    assert table_rows(output) == {
+        str(Path(series.relative_to(in_folder), "02.md")): ["failed", "", "", "0.00s"]
+    }

@@ -8,6 +8,7 @@ import datetime
 import functools
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -258,9 +259,11 @@ JOBS_OPTION = click.option(
     "--output",
     "outdir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="Folder for OUTDIR/<series-id>/<NN>/<variant>.{html,pdf}.",
+    default=None,
+    help=(
+        "Folder for OUTDIR/<series-id>/<NN>/<variant>.{html,pdf} "
+        "(default: output/ beside the project's layouts/ folder, else ./output)."
+    ),
 )
 @INSTALLMENT_OPTION
 @VARIANT_OPTION
@@ -276,7 +279,7 @@ JOBS_OPTION = click.option(
 def build(
     reporter: Reporter,
     path: Path,
-    outdir: Path,
+    outdir: Path | None,
     numbers: set[int] | None,
     variants: list[str] | None,
     jobs: int,
@@ -285,6 +288,10 @@ def build(
 ) -> None:
     """Build PATH: a series folder (every installment × variant) or one installment file."""
     start = time.perf_counter()
+    if outdir is None:
+        from broadsheet.project import default_output
+
+        outdir = default_output(path)
     if not (force or draft):
         from broadsheet.jobs.uptodate import unchanged_results
 
@@ -292,7 +299,7 @@ def build(
         # file stats, before the schema, the templates or the engine are loaded
         unchanged = unchanged_results(outdir, path, numbers, variants)
         if unchanged is not None:
-            _report_results(reporter, unchanged, start)
+            _report_results(reporter, unchanged, start, outdir)
             return
     from broadsheet.doctor import harfbuzz_subset_installed
     from broadsheet.jobs.plan import plan
@@ -312,7 +319,7 @@ def build(
             reporter.say(f"finished or removed {len(recovered)} file(s) an interrupted run left")
         results += _with_progress(reporter, planned, "building", outdir, jobs, force, draft)
         _record_plan(outdir, path, numbers, variants, planned, results, draft)
-    _report_results(reporter, results, start)
+    _report_results(reporter, results, start, outdir)
 
 
 def _record_plan(
@@ -390,27 +397,49 @@ def _with_progress(
         )
 
 
-def _report_results(reporter: Reporter, results: list[JobResult], start: float) -> None:
+def _report_results(
+    reporter: Reporter, results: list[JobResult], start: float, outdir: Path
+) -> None:
     for result in results:
         reporter.add(result.diagnostics)
         reporter.results.append(result.as_json())
         reporter.stages(result.name, result.stages)
-    reporter.table(results_table(results))
+    reporter.table(results_table(results, outdir))
     failed = sum(r.status == "failed" for r in results)
     skipped = sum(r.status == "skipped" for r in results)
     reporter.say(
         f"built {len(results) - failed - skipped}, up to date {skipped}, failed {failed} "
-        f"of {len(results)} in {time.perf_counter() - start:.2f}s"
+        f"of {len(results)} in {time.perf_counter() - start:.2f}s "
+        f"into {str(display_path(outdir)).rstrip('/')}/"
     )
     reporter.finish(failed=bool(failed))
 
 
-def results_table(results: list[JobResult]) -> Table:
-    table = Table("output", "status", "pages", "size", "time")
+# a job's name, series-id/NN/variant; an installment that did not load is named by its file
+SLUG = "[a-z0-9][a-z0-9-]*"
+JOB_NAME = re.compile(rf"(?P<series>{SLUG})/(?P<slug>\d+)/(?P<variant>{SLUG})")
+
+
+def _pdf_shown(result: JobResult, outdir: Path) -> str:
+    """Where a job's PDF is (or, failed, would be), relative to the working
+    directory: OUTDIR/<series-id>/<NN>/<variant>.pdf, as pipeline.output_paths
+    writes it (not imported: an up-to-date build loads no pipeline)."""
+    if not (found := JOB_NAME.fullmatch(result.name)):
+        return result.name
+    pdf = outdir / found["series"] / found["slug"] / f"{found['variant']}.pdf"
+    return str(display_path(pdf))
+
+
+def results_table(results: list[JobResult], outdir: Path) -> Table:
+    table = Table()
+    # on a narrow terminal the path folds onto a second line rather than being cut
+    table.add_column("output", overflow="fold")
+    for heading in ("status", "pages", "size", "time"):
+        table.add_column(heading)
     style = {"built": "green", "unchanged": "dim", "skipped": "dim", "ok": "green", "failed": "red"}
     for r in results:
         table.add_row(
-            r.name,
+            _pdf_shown(r, outdir),
             f"[{style[r.status]}]{'up to date' if r.status == 'skipped' else r.status}[/]",
             str(r.pages) if r.pages else "",
             f"{r.size / 1024:.0f} KiB" if r.size else "",
