@@ -184,3 +184,122 @@ def test_build_json_keeps_written_and_a_failed_job_names_its_pdf(
     assert table_rows(output) == {
         str(Path(series.relative_to(in_folder), "02.md")): ["failed", "", "", "0.00s"]
     }
+
+
+def front_matter(path: Path) -> tuple[dict, str]:
+    import yaml
+
+    _, meta, body = path.read_text(encoding="utf-8").split("---\n", 2)
+    return yaml.safe_load(meta), body
+
+
+def fill(path: Path, values: dict[str, str]) -> None:
+    """As an editor does: each line holding a placeholder replaced, chosen by the
+    hint after the placeholder (主标题, 正文 …)."""
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+        if "【待填写】" in line:
+            [line] = [value for hint, value in values.items() if f"【待填写】{hint}" in line]
+        lines.append(line)
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def test_init_starts_a_series_check_flags_until_filled_in(project: Path, in_folder: Path) -> None:
+    import yaml
+    from conftest import SAMPLE_SERIES
+
+    folder = project / "content" / "desk-2026"
+    result = CliRunner().invoke(main, ["init", str(folder), "--date", "2026-01-05"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in folder.iterdir()) == ["01.md", "series.yaml"]
+    shown = "project/content/desk-2026"
+    assert result.stdout == (
+        f"wrote {shown}/series.yaml and {shown}/01.md: fill in every 【待填写】, "
+        f"then run broadsheet check {shown}\n"
+    )
+    series_text = (folder / "series.yaml").read_text(encoding="utf-8")
+    for key in ("id", "title", "label", "slogan", "layout", "language", "variants"):
+        # each key with a comment explaining it just above
+        assert re.search(rf"^# {key}: .+\n(#.*\n)*{key}:", series_text, re.M), key
+    series = yaml.safe_load(series_text)
+    assert series["id"] == "desk-2026" and series["layout"] == "newspaper"
+    assert list(series["variants"]) == LAYOUT_VARIANTS.split(", ")
+    meta, _ = front_matter(folder / "01.md")
+    assert meta["number"] == 1 and str(meta["date"]) == "2026-01-05"
+
+    # the fresh series is refused, every placeholder named
+    code, output = run("check", folder, "--variant", "a4")
+    assert code == 1
+    flagged = re.findall(r"error: (\S+): placeholder 【待填写】 not filled in", output)
+    assert [f.split(":")[0].rsplit("/", 1)[1] for f in flagged] == ["series.yaml"] * 2 + [
+        "01.md"
+    ] * 5
+
+    # filled in with the sample's own text, it passes: in every variant
+    sample_series = yaml.safe_load((SAMPLE_SERIES / "series.yaml").read_text(encoding="utf-8"))
+    fill(
+        folder / "series.yaml",
+        {
+            "系列标题": f"title: {sample_series['title']}\n",
+            "口号": f"slogan: {sample_series['slogan']}\n",
+        },
+    )
+    sample, body = front_matter(SAMPLE_SERIES / "02.md")
+    note = "".join(f"  {line}\n" if line else "\n" for line in sample["editors_note"].splitlines())
+    # the sample's page is full with its quote and advertisement: they come along
+    advertisement = sample["advertisement"]["text"]
+    extra = f"pull_quote: {sample['pull_quote']}\nadvertisement:\n  text: {advertisement}\n"
+    fill(
+        folder / "01.md",
+        {
+            "主标题": f"headline: {sample['headline']}\n",
+            "副标题": f"subhead: {sample['subhead']}\n",
+            "导语": f"standfirst: {sample['standfirst']}\n",
+            "编者按": note + extra,
+            "正文": body,
+        },
+    )
+    code, output = run("check", folder)
+    assert code == 0, output
+    assert "【待填写】" not in output
+    assert len(re.findall(r"^ok desk-2026/01/\w+: \d+ page", output, re.M)) == 5
+
+
+def test_init_refuses_an_existing_series_and_an_unknown_layout(project: Path, series: Path) -> None:
+    before = snapshot(project)
+    code, output = run("init", series)
+    assert code == 1
+    assert "series.yaml: a series is already here: `broadsheet new`" in output
+    code, output = run("init", project / "content" / "other", "--layout", "magazine")
+    assert code == 1
+    assert re.search(r"error: --layout: no layout 'magazine' in \S+ \(known: newspaper\)", output)
+    assert snapshot(project) == before and not (project / "content/other").exists()
+
+
+def test_new_takes_a_date_and_refuses_a_bad_one(series: Path) -> None:
+    code, output = run("new", series, "--date", "2026-02-30")
+    assert code == 2 and "Invalid value for '--date'" in output
+    assert not (series / "03.md").exists()
+    code, output = run("new", series, "--date", "2026-03-01")
+    assert code == 0, output
+    meta, _ = front_matter(series / "03.md")
+    assert meta["number"] == 3 and str(meta["date"]) == "2026-03-01"
+
+
+def test_messages_stay_one_line_in_a_pipe(tmp_path: Path) -> None:
+    """What `new` and `init` say is one line, however long its paths: a pipe
+    (COLUMNS=40 to be sure) never wraps the command in it."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / ("a-series-folder-with-a-rather-long-name-" * 3).strip("-")
+    command = [sys.executable, "-c", "from broadsheet.cli import run; run()"]
+    env = {**os.environ, "COLUMNS": "40"}
+    done = [
+        subprocess.run([*command, *args], capture_output=True, text=True, env=env, check=True)
+        for args in (["init", str(folder)], ["new", str(folder)])
+    ]
+    for result, written in zip(done, ("01.md", "02.md"), strict=True):
+        assert result.stdout.count("\n") == 1, result.stdout
+        assert result.stdout.rstrip().endswith(f"then run broadsheet check {folder}")
+        assert f"{folder}/{written}" in result.stdout

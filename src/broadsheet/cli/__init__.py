@@ -9,6 +9,7 @@ import functools
 import json
 import os
 import re
+import shlex
 import signal
 import sys
 import time
@@ -541,19 +542,57 @@ def config(
     reporter.finish()
 
 
+DATE_OPTION = click.option(
+    "--date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="The installment's date (default: today).",
+)
+
+
+def _next_step(reporter: Reporter, wrote: str, folder: Path) -> None:
+    """What was written and what to do next, in one line that a pipe never
+    wraps, the command whole so it can be copied as it is."""
+    from broadsheet.content.placeholders import PLACEHOLDER
+
+    command = shlex.join(["broadsheet", "check", str(display_path(folder))])
+    reporter.say(f"wrote {wrote}: fill in every {PLACEHOLDER}, then run {command}")
+
+
 @main.command()
 @click.argument("series", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@DATE_OPTION
 @output_options
-def new(reporter: Reporter, series: Path) -> None:
+def new(reporter: Reporter, series: Path, date: datetime.datetime | None) -> None:
     """Create the next installment of SERIES, with placeholders `check` flags until filled."""
-    from broadsheet.content.placeholders import PLACEHOLDER
     from broadsheet.content.series_files import new_installment
 
-    path = new_installment(series, datetime.date.today())
+    path = new_installment(series, (date or datetime.datetime.now()).date())
     reporter.results.append({"written": str(path)})
-    reporter.say(
-        f"wrote {display_path(path)}: fill in every {PLACEHOLDER}, then run broadsheet check"
-    )
+    _next_step(reporter, str(display_path(path)), series)
+    reporter.finish()
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--layout",
+    default="newspaper",
+    show_default=True,
+    help="The layout the series is set in: a folder under the project's layouts/.",
+)
+@DATE_OPTION
+@output_options
+def init(reporter: Reporter, folder: Path, layout: str, date: datetime.datetime | None) -> None:
+    """Start a series in FOLDER: series.yaml, every key explained, and 01.md, with placeholders."""
+    from broadsheet.project import find_project
+    from broadsheet.starter import start_series
+
+    layouts_dir = find_project(folder).layouts_dir
+    written = start_series(folder, layout, layouts_dir, (date or datetime.datetime.now()).date())
+    reporter.results += [{"written": str(path)} for path in written]
+    _next_step(reporter, " and ".join(str(display_path(p)) for p in written), folder)
     reporter.finish()
 
 
