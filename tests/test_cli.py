@@ -58,8 +58,9 @@ def test_build_series_writes_html_and_pdf_of_every_variant(series: Path, tmp_pat
 def test_build_one_file_reports_what_and_how_long(series: Path, tmp_path: Path) -> None:
     code, output = run("build", series / "02.md", "-o", tmp_path / "o", "--variant", "print")
     assert code == 0
-    assert re.search(r"│ changzhi-2025/02/print +│ built +│ 1 +│ \d+ KiB │ [\d.]+s │", output)
-    assert re.search(r"built 1, up to date 0, failed 0 of 1 in [\d.]+s", output)
+    pdf = re.escape(str(tmp_path / "o/changzhi-2025/02/print.pdf"))
+    assert re.search(rf"│ {pdf} +│ built +│ 1 +│ \d+ KiB │ [\d.]+s │", output)
+    assert re.search(r"built 1, up to date 0, failed 0 of 1 in [\d.]+s into /", output)
 
 
 def test_console_script_runs(series: Path, tmp_path: Path) -> None:

@@ -241,7 +241,7 @@ def test_a_layout_overflow_fails_that_job_alone(copy: tuple[Path, Path]) -> None
     # print, tabloid and archive have a fixed page the article runs over (an archive
     # that cut the text would not be a record of it); screen, without the
     # advertisement, has room for it and a4 may continue onto more pages: those build
-    status = dict(re.findall(r"demo-series/02/(\w+) +│ (\w+)", output))
+    status = dict(re.findall(r"demo-series/02/(\w+)\.pdf +│ (\w+)", output))
     assert status == {v: "failed" for v in ("print", "tabloid", "archive")} | {
         "screen": "built",
         "a4": "built",

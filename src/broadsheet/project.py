@@ -34,6 +34,8 @@ SYSTEM_ICC = CMYK_PROFILE.parents[1]
 class Project:
     root: Path
     content_root: Path
+    # no layouts/ folder above the content: the layouts that ship with broadsheet
+    bundled: bool = False
 
     @property
     def layouts_dir(self) -> Path:
@@ -60,7 +62,16 @@ def find_project(path: Path) -> Project:
             content = folder / "content"
             content_root = content if _is_below(series_folder, content) else series_folder
             return Project(root=folder, content_root=content_root)
-    return Project(root=BUNDLED_ROOT, content_root=series_folder)
+    return Project(root=BUNDLED_ROOT, content_root=series_folder, bundled=True)
+
+
+def default_output(path: Path) -> Path:
+    """Where ``build`` writes without ``-o``: ``output/`` beside the project's
+    ``layouts/``, wherever the command runs from, so a desk's builds land in one
+    place. Content outside any project (the bundled layouts) writes into
+    ``./output`` of the working directory: the install's folder is no place for it."""
+    project = find_project(path)
+    return Path("output") if project.bundled else project.root / "output"
 
 
 def _is_below(path: Path, folder: Path) -> bool:

@@ -8,6 +8,8 @@ import datetime
 import functools
 import json
 import os
+import re
+import shlex
 import signal
 import sys
 import time
@@ -38,7 +40,6 @@ if TYPE_CHECKING:
 # do not pay for the engine, the schema or the job runner.
 
 PATH_ARG = click.Path(exists=True, path_type=Path)
-DEFAULT_VARIANT = "print"
 
 
 class _Main(click.Group):
@@ -259,9 +260,11 @@ JOBS_OPTION = click.option(
     "--output",
     "outdir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="Folder for OUTDIR/<series-id>/<NN>/<variant>.{html,pdf}.",
+    default=None,
+    help=(
+        "Folder for OUTDIR/<series-id>/<NN>/<variant>.{html,pdf} "
+        "(default: output/ beside the project's layouts/ folder, else ./output)."
+    ),
 )
 @INSTALLMENT_OPTION
 @VARIANT_OPTION
@@ -277,7 +280,7 @@ JOBS_OPTION = click.option(
 def build(
     reporter: Reporter,
     path: Path,
-    outdir: Path,
+    outdir: Path | None,
     numbers: set[int] | None,
     variants: list[str] | None,
     jobs: int,
@@ -286,6 +289,10 @@ def build(
 ) -> None:
     """Build PATH: a series folder (every installment × variant) or one installment file."""
     start = time.perf_counter()
+    if outdir is None:
+        from broadsheet.project import default_output
+
+        outdir = default_output(path)
     if not (force or draft):
         from broadsheet.jobs.uptodate import unchanged_results
 
@@ -293,7 +300,7 @@ def build(
         # file stats, before the schema, the templates or the engine are loaded
         unchanged = unchanged_results(outdir, path, numbers, variants)
         if unchanged is not None:
-            _report_results(reporter, unchanged, start)
+            _report_results(reporter, unchanged, start, outdir)
             return
     from broadsheet.doctor import harfbuzz_subset_installed
     from broadsheet.jobs.plan import plan
@@ -313,7 +320,7 @@ def build(
             reporter.say(f"finished or removed {len(recovered)} file(s) an interrupted run left")
         results += _with_progress(reporter, planned, "building", outdir, jobs, force, draft)
         _record_plan(outdir, path, numbers, variants, planned, results, draft)
-    _report_results(reporter, results, start)
+    _report_results(reporter, results, start, outdir)
 
 
 def _record_plan(
@@ -391,27 +398,49 @@ def _with_progress(
         )
 
 
-def _report_results(reporter: Reporter, results: list[JobResult], start: float) -> None:
+def _report_results(
+    reporter: Reporter, results: list[JobResult], start: float, outdir: Path
+) -> None:
     for result in results:
         reporter.add(result.diagnostics)
         reporter.results.append(result.as_json())
         reporter.stages(result.name, result.stages)
-    reporter.table(results_table(results))
+    reporter.table(results_table(results, outdir))
     failed = sum(r.status == "failed" for r in results)
     skipped = sum(r.status == "skipped" for r in results)
     reporter.say(
         f"built {len(results) - failed - skipped}, up to date {skipped}, failed {failed} "
-        f"of {len(results)} in {time.perf_counter() - start:.2f}s"
+        f"of {len(results)} in {time.perf_counter() - start:.2f}s "
+        f"into {str(display_path(outdir)).rstrip('/')}/"
     )
     reporter.finish(failed=bool(failed))
 
 
-def results_table(results: list[JobResult]) -> Table:
-    table = Table("output", "status", "pages", "size", "time")
+# a job's name, series-id/NN/variant; an installment that did not load is named by its file
+SLUG = "[a-z0-9][a-z0-9-]*"
+JOB_NAME = re.compile(rf"(?P<series>{SLUG})/(?P<slug>\d+)/(?P<variant>{SLUG})")
+
+
+def _pdf_shown(result: JobResult, outdir: Path) -> str:
+    """Where a job's PDF is (or, failed, would be), relative to the working
+    directory: OUTDIR/<series-id>/<NN>/<variant>.pdf, as pipeline.output_paths
+    writes it (not imported: an up-to-date build loads no pipeline)."""
+    if not (found := JOB_NAME.fullmatch(result.name)):
+        return result.name
+    pdf = outdir / found["series"] / found["slug"] / f"{found['variant']}.pdf"
+    return str(display_path(pdf))
+
+
+def results_table(results: list[JobResult], outdir: Path) -> Table:
+    table = Table()
+    # on a narrow terminal the path folds onto a second line rather than being cut
+    table.add_column("output", overflow="fold")
+    for heading in ("status", "pages", "size", "time"):
+        table.add_column(heading)
     style = {"built": "green", "unchanged": "dim", "skipped": "dim", "ok": "green", "failed": "red"}
     for r in results:
         table.add_row(
-            r.name,
+            _pdf_shown(r, outdir),
             f"[{style[r.status]}]{'up to date' if r.status == 'skipped' else r.status}[/]",
             str(r.pages) if r.pages else "",
             f"{r.size / 1024:.0f} KiB" if r.size else "",
@@ -472,47 +501,98 @@ def check(
 
 @main.command()
 @click.argument("path", type=PATH_ARG)
-@click.option("--installment", "number", type=int, help="Installment number (for a series folder).")
-@click.option("--variant", default=DEFAULT_VARIANT, show_default=True, help="Variant name.")
+@INSTALLMENT_OPTION
+@VARIANT_OPTION
 @output_options
-def config(reporter: Reporter, path: Path, number: int | None, variant: str) -> None:
-    """Print the effective settings of one installment and variant, and where each comes from."""
+def config(
+    reporter: Reporter, path: Path, numbers: set[int] | None, variants: list[str] | None
+) -> None:
+    """Print the effective settings of each installment × variant, and where each comes from."""
     from broadsheet.content import load_edition
-    from broadsheet.content.series_files import find_installment
+    from broadsheet.jobs.plan import plan
     from broadsheet.page.variants import resolve_variant
     from broadsheet.project import find_project
 
-    installment = find_installment(path, number)
-    edition = load_edition(installment)
-    _, settings = resolve_variant(edition, variant, find_project(installment).layouts_dir)
-    # a nested setting (composition) shows as the JSON its YAML would be
-    described = [
-        (n, v.model_dump(mode="json") if hasattr(v, "model_dump") else v, o)
-        for n, v, o in settings.describe()
-    ]
-    reporter.results += [{"setting": n, "value": v, "origin": str(o)} for n, v, o in described]
-    rows = [(n, json.dumps(v, ensure_ascii=False), str(o)) for n, v, o in described]
-    reporter.say(f"# {display_path(installment)}, variant {variant}", essential=True)
-    width = max(len(f"{n} = {v}") for n, v, _ in rows)
-    for name, value, origin in rows:
-        # one setting a line, never wrapped: `name = value  # file:line`
-        reporter.say(f"{f'{name} = {value}':<{width}}  # {origin}", essential=True)
+    planned, failures = plan(path, numbers, variants)
+    if failures:
+        # settings of a file that does not load would be a guess: its errors instead
+        raise BroadsheetError([d for f in failures for d in f.diagnostics])
+    for index, job in enumerate(planned):
+        edition = load_edition(job.installment)
+        layouts_dir = find_project(job.installment).layouts_dir
+        _, settings = resolve_variant(edition, job.variant, layouts_dir)
+        # a nested setting (composition) shows as the JSON its YAML would be
+        described = [
+            (n, v.model_dump(mode="json") if hasattr(v, "model_dump") else v, o)
+            for n, v, o in settings.describe()
+        ]
+        reporter.results += [
+            {"output": job.name, "setting": n, "value": v, "origin": str(o)}
+            for n, v, o in described
+        ]
+        rows = [(n, json.dumps(v, ensure_ascii=False), str(o)) for n, v, o in described]
+        if index:
+            reporter.say("", essential=True)  # a blank line between blocks
+        heading = f"# {display_path(job.installment)}, variant {job.variant}"
+        reporter.say(heading, essential=True)
+        width = max(len(f"{n} = {v}") for n, v, _ in rows)
+        for name, value, origin in rows:
+            # one setting a line, never wrapped: `name = value  # file:line`
+            reporter.say(f"{f'{name} = {value}':<{width}}  # {origin}", essential=True)
     reporter.finish()
+
+
+DATE_OPTION = click.option(
+    "--date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="The installment's date (default: today).",
+)
+
+
+def _next_step(reporter: Reporter, wrote: str, folder: Path) -> None:
+    """What was written and what to do next, in one line that a pipe never
+    wraps, the command whole so it can be copied as it is."""
+    from broadsheet.content.placeholders import PLACEHOLDER
+
+    command = shlex.join(["broadsheet", "check", str(display_path(folder))])
+    reporter.say(f"wrote {wrote}: fill in every {PLACEHOLDER}, then run {command}")
 
 
 @main.command()
 @click.argument("series", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@DATE_OPTION
 @output_options
-def new(reporter: Reporter, series: Path) -> None:
+def new(reporter: Reporter, series: Path, date: datetime.datetime | None) -> None:
     """Create the next installment of SERIES, with placeholders `check` flags until filled."""
-    from broadsheet.content.placeholders import PLACEHOLDER
     from broadsheet.content.series_files import new_installment
 
-    path = new_installment(series, datetime.date.today())
+    path = new_installment(series, (date or datetime.datetime.now()).date())
     reporter.results.append({"written": str(path)})
-    reporter.say(
-        f"wrote {display_path(path)}: fill in every {PLACEHOLDER}, then run broadsheet check"
-    )
+    _next_step(reporter, str(display_path(path)), series)
+    reporter.finish()
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--layout",
+    default="newspaper",
+    show_default=True,
+    help="The layout the series is set in: a folder under the project's layouts/.",
+)
+@DATE_OPTION
+@output_options
+def init(reporter: Reporter, folder: Path, layout: str, date: datetime.datetime | None) -> None:
+    """Start a series in FOLDER: series.yaml, every key explained, and 01.md, with placeholders."""
+    from broadsheet.project import find_project
+    from broadsheet.starter import start_series
+
+    layouts_dir = find_project(folder).layouts_dir
+    written = start_series(folder, layout, layouts_dir, (date or datetime.datetime.now()).date())
+    reporter.results += [{"written": str(path)} for path in written]
+    _next_step(reporter, " and ".join(str(display_path(p)) for p in written), folder)
     reporter.finish()
 
 

@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
 
 from broadsheet.diagnostics import EXIT_CONTENT, EXIT_OK, Diagnostic
@@ -101,8 +102,17 @@ class Reporter:
 
     def table(self, table: Table) -> None:
         self.flush()
-        if not (self.json_output or self.quiet):
+        if self.json_output or self.quiet:
+            return
+        if self.out.is_terminal:
             self.out.print(table)
+            return
+        # into a pipe or a file a row stays one line, however long its paths:
+        # squeezed into 80 columns, a path would be cut or folded (rich's print
+        # cannot be wider than its console, hence one of the table's width)
+        wide = self.out.options.update_width(10_000)
+        width = max(self.out.width, Measurement.get(self.out, wide, table).maximum)
+        Console(highlight=False, width=width).print(table)
 
     @property
     def errors(self) -> int:

@@ -83,6 +83,9 @@ def load_edition(installment_path: Path) -> Edition:
         installment = validate(Installment, parsed.meta)
     except ContentError as exc:
         diagnostics.extend(exc.diagnostics)
+    if series_source is not None:
+        # `broadsheet init` writes placeholders into the series file as well
+        diagnostics += placeholder_lines(series_source.path)
     diagnostics += placeholder_lines(installment_path)
     if diagnostics:
         raise ContentError(diagnostics)

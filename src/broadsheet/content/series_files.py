@@ -1,4 +1,4 @@
-"""The files of a series: find an installment by number, start the next one."""
+"""The files of a series: its installments, the next one started."""
 
 from __future__ import annotations
 
@@ -36,27 +36,6 @@ def installment_paths(path: Path) -> list[Path]:
     if not path.is_file():
         raise ContentError(Diagnostic(path, "no such file or folder"))
     return [path]
-
-
-def find_installment(path: Path, number: int | None) -> Path:
-    """An installment file, or the installment ``number`` of a series folder."""
-    if path.is_file():
-        return path
-    if number is None:
-        raise ContentError(Diagnostic(path, "a series folder needs --installment N"))
-    broken: list[Diagnostic] = []
-    for candidate in series_installments(path):
-        try:
-            if load_edition(candidate).installment.number == number:
-                return candidate
-        except BroadsheetError as exc:
-            if candidate.stem.isdigit() and int(candidate.stem) == number:
-                raise  # the file by that number's name: its own errors say why
-            broken += [d for d in exc.diagnostics if d not in broken]
-    # a broken file (or series file) may be the one asked for: say what is broken
-    raise ContentError(
-        [*broken, Diagnostic(path, f"no readable installment number {number} in this series")]
-    )
 
 
 def new_installment(series: Path, today: dt.date) -> Path:

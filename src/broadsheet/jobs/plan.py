@@ -9,6 +9,9 @@ from pathlib import Path
 from broadsheet.content import load_edition
 from broadsheet.content.series_files import installment_paths
 from broadsheet.diagnostics import BroadsheetError, ContentError, Diagnostic, display_path
+from broadsheet.page.layouts import Layout
+from broadsheet.page.variants import undefined_variants
+from broadsheet.project import find_project
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ def plan(
     failures: list[LoadFailure] = []
     declared: set[str] = set()
     found: set[int] = set()
+    undefined: list[Diagnostic] = []
+    loaded: dict[Path, Layout] = {}
     for installment in installment_paths(path):
         try:
             edition = load_edition(installment)
@@ -73,12 +78,21 @@ def plan(
             failures.append(LoadFailure(str(display_path(installment)), exc.diagnostics))
             continue
         found.add(edition.installment.number)
+        # the series file's variants, whichever were asked for: a variant the
+        # layout does not define refuses the whole run, before anything is written
+        for diagnostic in undefined_variants(
+            edition, find_project(installment).layouts_dir, loaded
+        ):
+            if diagnostic not in undefined:
+                undefined.append(diagnostic)
         if numbers is not None and edition.installment.number not in numbers:
             continue
         declared.update(edition.series.variants)
         for variant in edition.series.variants:
             if variants is None or variant in variants:
                 jobs.append(Job(installment, variant, edition.series.id, edition.slug))
+    if undefined:
+        raise ContentError(undefined)
     unknown = sorted(set(variants or ()) - declared) if declared else []
     if unknown:
         raise ContentError(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from broadsheet.content import Edition
 from broadsheet.content.yamlsource import SourceMap
-from broadsheet.diagnostics import ContentError, Diagnostic
+from broadsheet.diagnostics import BroadsheetError, ContentError, Diagnostic
 from broadsheet.page.layouts import Layout, load_layout, stylesheet_problem
 from broadsheet.page.settings import EffectiveSettings, Layer, Origin, Settings, cascade
 
@@ -32,6 +32,60 @@ def _content_layers(edition: Edition, variant: str) -> tuple[list[Layer], list[L
     return before, after
 
 
+def _variant_layout(
+    variant: str,
+    before: list[Layer],
+    after: list[Layer],
+    layouts_dir: Path,
+    loaded: dict[Path, Layout] | None = None,
+) -> Layout:
+    # The layout is itself a setting: find it from the content first, then let
+    # the chosen layout's defaults join the cascade.
+    found = cascade(variant, [*before, *after])
+    if loaded is not None and (layouts_dir / found.layout) in loaded:
+        return loaded[layouts_dir / found.layout]
+    where = found.origins["layout"]
+    layout = load_layout(
+        layouts_dir, found.layout, Diagnostic(where.path, "", where.line, "layout")
+    )
+    if loaded is not None:
+        loaded[layout.folder] = layout
+    return layout
+
+
+def _undefined(edition: Edition, variant: str, layout: Layout) -> Diagnostic | None:
+    """A variant the layout does not define would build with the layout's
+    defaults alone, silently (a typo such as `prnit`, or `web` the layout never
+    heard of): it is refused at the series file's line instead."""
+    if variant in layout.config.variants:
+        return None
+    known = ", ".join(layout.config.variants) or "none"
+    return Diagnostic(
+        edition.series_path,
+        f"layout '{layout.name}' has no variant '{variant}' (it has: {known})",
+        edition.series_source.line_of(("variants", variant)),
+        f"variants.{variant}",
+    )
+
+
+def undefined_variants(
+    edition: Edition, layouts_dir: Path, loaded: dict[Path, Layout] | None = None
+) -> list[Diagnostic]:
+    """The series' variants the layout of each does not define. A layout that
+    cannot be loaded is left to the build, which reports it with its own line.
+    ``loaded`` keeps the layouts read so far: a series' installments share them."""
+    found = []
+    for variant in edition.series.variants:
+        try:
+            before, after = _content_layers(edition, variant)
+            layout = _variant_layout(variant, before, after, layouts_dir, loaded)
+        except BroadsheetError:
+            continue
+        if (undefined := _undefined(edition, variant, layout)) is not None:
+            found.append(undefined)
+    return found
+
+
 def resolve_variant(
     edition: Edition, variant: str, layouts_dir: Path
 ) -> tuple[Layout, EffectiveSettings]:
@@ -47,11 +101,9 @@ def resolve_variant(
             )
         )
     before, after = _content_layers(edition, variant)
-    # The layout is itself a setting: find it from the content first, then let
-    # the chosen layout's defaults join the cascade.
-    name = cascade(variant, [*before, *after]).layout
-    where = cascade(variant, [*before, *after]).origins["layout"]
-    layout = load_layout(layouts_dir, name, Diagnostic(where.path, "", where.line, "layout"))
+    layout = _variant_layout(variant, before, after, layouts_dir)
+    if (undefined := _undefined(edition, variant, layout)) is not None:
+        raise ContentError(undefined)
     # Every content file's stylesheet names, the overridden ones too, checked
     # before anything (the build key, the engine) opens a stylesheet; the
     # layout's own were checked as it loaded.
