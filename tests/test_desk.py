@@ -47,7 +47,8 @@ def test_a_variant_the_layout_does_not_define_is_refused(
     assert result.exit_code == 1, result.output
     expected = (
         f"error: project/content/changzhi-2025/series.yaml:{line}: variants.web: "
-        f"layout 'newspaper' has no variant 'web' (it has: {LAYOUT_VARIANTS})"
+        "layout 'newspaper' has no variant 'web' and the series gives it no settings of "
+        f"its own (the layout has: {LAYOUT_VARIANTS})"
     )
     assert result.stderr.splitlines() == [expected]
     assert result.stdout == ""  # no settings, no table: nothing to act on

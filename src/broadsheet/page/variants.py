@@ -54,15 +54,21 @@ def _variant_layout(
 
 
 def _undefined(edition: Edition, variant: str, layout: Layout) -> Diagnostic | None:
-    """A variant the layout does not define would build with the layout's
-    defaults alone, silently (a typo such as `prnit`, or `web` the layout never
-    heard of): it is refused at the series file's line instead."""
+    """A variant the layout does not define, and the series gives no settings
+    of its own (`web: {}`), would build with the layout's defaults alone,
+    silently (a typo such as `prnit`, or `web` the layout never heard of): it is
+    refused at the series file's line instead. A series may define a variant
+    of its own (`print-x1a: {pdf_variant: pdf/x-1a, …}`)."""
     if variant in layout.config.variants:
         return None
+    own = edition.series.variants.get(variant)
+    if own is not None and own.model_fields_set:
+        return None  # the series defines it, settings of its own over the defaults
     known = ", ".join(layout.config.variants) or "none"
     return Diagnostic(
         edition.series_path,
-        f"layout '{layout.name}' has no variant '{variant}' (it has: {known})",
+        f"layout '{layout.name}' has no variant '{variant}' and the series gives it no "
+        f"settings of its own (the layout has: {known})",
         edition.series_source.line_of(("variants", variant)),
         f"variants.{variant}",
     )
