@@ -8,11 +8,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from broadsheet.content.loader import validate
-from broadsheet.content.yamlsource import parse_yaml, read_text
-from broadsheet.diagnostics import BroadsheetError, display_path
+from broadsheet.diagnostics import BroadsheetError, Diagnostic, display_path
 from broadsheet.engine import harfbuzz_subset_available, versions
-from broadsheet.page.layouts import LAYOUT_FILE, LayoutConfig
+from broadsheet.page.layouts import LAYOUT_FILE, load_layout
 
 FONT_PACKAGES = {
     "Noto Serif CJK SC": "fonts-noto-cjk",
@@ -55,7 +53,9 @@ def layout_fonts(layouts_dir: Path) -> tuple[dict[str, list[str]], list[Check]]:
     broken: list[Check] = []
     for config_path in sorted(layouts_dir.glob(f"*/{LAYOUT_FILE}")):
         try:
-            config = validate(LayoutConfig, parse_yaml(read_text(config_path), config_path))
+            # with the layouts it extends: a child names only the fonts it adds
+            name = config_path.parent.name
+            config = load_layout(layouts_dir, name, Diagnostic(config_path, "")).config
         except BroadsheetError as exc:
             name = config_path.parent.name
             fix = f"correct {display_path(config_path)} (broadsheet check names every problem)"
