@@ -101,7 +101,7 @@ def in_process(root: Path) -> None:
             built = render_html(page, "print")
             stages = typeset_edition(built).timings.stages
             composed.append(stages["measure"] + stages["compose"] + stages["layout"])
-            roots = built.project.allowed_roots(built.layout.folder)
+            roots = built.project.allowed_roots(built.layout.folders)
             start = time.perf_counter()
             laid_out = engine.lay_out(built.html, page.parent, roots, page, [])
             laid_out.write_pdf("pdf/x-4")

@@ -102,7 +102,7 @@ def test_text_and_rules_are_pure_black_and_the_red_is_declared(outputs: Path) ->
         ops = operators(pdf)
     colours = {o[1] for o in ops if o[0] in ("scn", "SCN", "k", "K")}
     assert ("0", "0", "0", "1") in colours  # body text: K only, never four-colour black
-    assert ("0", "0.95", "0.9", "0.1") in colours  # the masthead red of cmyk.css
+    assert ("0", "0.95", "0.9", "0.1") in colours  # the masthead red of layout.yaml colours:
     assert not [c for c in colours if len(c) == 4 and c[3] == "1" and c[:3] != ("0", "0", "0")]
 
 

@@ -8,12 +8,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from broadsheet.content.loader import validate
-from broadsheet.content.yamlsource import parse_yaml, read_text
-from broadsheet.diagnostics import BroadsheetError, display_path
+from broadsheet.diagnostics import BroadsheetError, Diagnostic, display_path
 from broadsheet.engine import harfbuzz_subset_available, versions
 from broadsheet.page.fontcheck import missing_families, package_hint
-from broadsheet.page.layouts import LAYOUT_FILE, LayoutConfig
+from broadsheet.page.layouts import LAYOUT_FILE, load_layout
 
 
 @dataclass(frozen=True)
@@ -50,7 +48,9 @@ def layout_fonts(layouts_dir: Path) -> tuple[dict[str, list[str]], list[Check]]:
     broken: list[Check] = []
     for config_path in sorted(layouts_dir.glob(f"*/{LAYOUT_FILE}")):
         try:
-            config = validate(LayoutConfig, parse_yaml(read_text(config_path), config_path))
+            # with the layouts it extends: a child names only the fonts it adds
+            name = config_path.parent.name
+            config = load_layout(layouts_dir, name, Diagnostic(config_path, "")).config
         except BroadsheetError as exc:
             name = config_path.parent.name
             fix = f"correct {display_path(config_path)} (broadsheet check names every problem)"
@@ -97,9 +97,15 @@ def run_checks(layouts_dir: Path) -> list[Check]:
                 None if ok else package_hint(family),
             )
         )
-    # what the stylesheets ask for, beyond the list layout.yaml declares
+    # what the stylesheets ask for, beyond the list layout.yaml declares: with
+    # the layouts a layout extends (a child's --serif feeds its parent's rules)
     for folder in sorted(p.parent for p in layouts_dir.glob(f"*/{LAYOUT_FILE}")):
-        for item in missing_families(sorted(folder.rglob("*.css"))):
+        try:
+            chain = load_layout(layouts_dir, folder.name, Diagnostic(folder, "")).folders
+        except BroadsheetError:
+            continue  # reported above as a broken layout
+        stylesheets = [css for above in reversed(chain) for css in sorted(above.rglob("*.css"))]
+        for item in missing_families(stylesheets):
             where = f"{display_path(item.path)}:{item.line}"
             detail = f"{where}: font family '{item.family}' is not installed"
             checks.append(Check(f"layout {folder.name}", False, detail, package_hint(item.family)))

@@ -21,6 +21,7 @@ from broadsheet.diagnostics import (
     warning,
 )
 from broadsheet.output import write_atomically
+from broadsheet.page.colours import css_values
 from broadsheet.page.fontcheck import missing_fonts
 from broadsheet.page.layouts import Layout
 from broadsheet.page.render import page_context, render_page
@@ -111,7 +112,7 @@ def render_html(
     with timings.stage("text"):
         resolver = ResourceResolver(
             installment_path.parent,
-            project.allowed_roots(layout.folder),
+            project.allowed_roots(layout.folders),
             installment_path,
             image_dpi=settings.image_dpi,
             page_width=page.width,
@@ -131,6 +132,8 @@ def render_html(
             settings=settings,
             page=page,
             page_format=settings.page_format,
+            # screen or print values of the layout's colours, for the :root block
+            colours=css_values(layout.config.colours, cmyk=bool(kind and kind.cmyk_colours)),
             stylesheets=[p.resolve().as_uri() for p in stylesheets],
             grid=settings.composition or FLOW,
             plan=None,
@@ -169,7 +172,7 @@ def typeset_edition(built: BuiltEdition) -> BuiltEdition:
 
     edition, timings = built.edition, built.timings
     source = edition.installment_path
-    roots = built.project.allowed_roots(built.layout.folder)
+    roots = built.project.allowed_roots(built.layout.folders)
     kind = built.flavour
     laid_out = compose_page(built, roots)
     with timings.stage("inspect"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sysconfig
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,10 +46,12 @@ class Project:
     def assets_dir(self) -> Path:
         return self.root / "assets"
 
-    def allowed_roots(self, layout_dir: Path) -> list[Path]:
-        """Folders whose files a build may read, symlinks resolved; besides the
-        project's, the system's colour profiles (print output intents)."""
-        roots = [self.content_root, layout_dir, self.assets_dir, SYSTEM_ICC]
+    def allowed_roots(self, layout_dirs: Sequence[Path]) -> list[Path]:
+        """Folders whose files a build may read, symlinks resolved: the content,
+        the folders of the layout and of every layout it extends (its CSS may
+        use a parent's fonts), the assets, and the system's colour profiles
+        (print output intents)."""
+        roots = [self.content_root, *layout_dirs, self.assets_dir, SYSTEM_ICC]
         return [r.resolve() for r in roots if r.exists()]
 
 

@@ -137,7 +137,7 @@ def _diagnostic(model: type[BaseModel], error: Any, source: SourceMap) -> Diagno
         message = error["msg"]
         if "input" in error and not isinstance(error["input"], dict | list):
             message += f" (got {error['input']!r})"
-    return Diagnostic(source.path, message, source.line_of(loc), field_name)
+    return Diagnostic(source.path_of(loc), message, source.line_of(loc), field_name)
 
 
 def _known_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:

@@ -30,6 +30,11 @@ class SourceMap:
                 return self.lines[loc[:depth]]
         return self.default_line
 
+    def path_of(self, loc: Loc) -> Path:
+        """The file that wrote ``loc``: one file here; a layout's merged
+        configuration (page/inherit.py) answers for each key of its chain."""
+        return self.path
+
 
 # libyaml's parser when PyYAML has it: parsing is most of a no-change rebuild.
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

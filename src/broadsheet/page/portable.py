@@ -33,7 +33,8 @@ def output_html(built: BuiltEdition, html_path: Path) -> tuple[str, dict[Path, b
 
     Every stylesheet, font, colour profile and image the page refers to by a
     ``file:`` URL is copied under ``assets/``: the layout's files as
-    ``assets/<layout>/<path in the layout>``, content images as
+    ``assets/<layout>/<path in the layout>`` (a parent layout's under its own
+    name), content images as
     ``assets/images/<name>-<hash><suffix>`` (two ``photo.png`` of two folders stay
     two files), any other file as ``assets/files/…`` alike. ``data:`` URLs stay
     inline. A file is copied only if the engine's fetcher would serve it.
@@ -43,9 +44,8 @@ def output_html(built: BuiltEdition, html_path: Path) -> tuple[str, dict[Path, b
     layout = built.layout
     copier = _Copier(
         folder=html_path.parent,
-        layout_name=layout.name,
-        layout_root=layout.folder.resolve(),
-        fetcher=SafeURLFetcher(built.project.allowed_roots(layout.folder)),
+        layout_roots={folder.resolve(): name for name, folder in layout.chain},
+        fetcher=SafeURLFetcher(built.project.allowed_roots(layout.folders)),
         images={path.resolve() for path in built.image_sources.values()},
         blame=built.edition.installment_path,
     )
@@ -66,8 +66,7 @@ def output_html(built: BuiltEdition, html_path: Path) -> tuple[str, dict[Path, b
 @dataclass
 class _Copier:
     folder: Path
-    layout_name: str
-    layout_root: Path
+    layout_roots: dict[Path, str]  # each layout folder of the chain → its name
     fetcher: SafeURLFetcher
     images: set[Path]
     blame: Path
@@ -88,9 +87,12 @@ class _Copier:
         if source in self.placed:
             return self.placed[source]
         data = source.read_bytes()
-        if source.is_relative_to(self.layout_root):
-            # the layout's own structure: its CSS's relative URLs stay as written
-            target = self.folder / ASSETS / self.layout_name / source.relative_to(self.layout_root)
+        root = next((r for r in self.layout_roots if source.is_relative_to(r)), None)
+        if root is not None:
+            # the layout's own structure (a parent's files under the parent's
+            # name): its CSS's relative URLs stay as written
+            name = self.layout_roots[root]
+            target = self.folder / ASSETS / name / source.relative_to(root)
         else:
             kind = "images" if source in self.images else "files"
             digest = hashlib.sha256(data).hexdigest()[:12]

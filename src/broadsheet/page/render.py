@@ -57,7 +57,7 @@ def plain(value: object) -> str:
 
 
 def make_environment(layout: Layout) -> jinja2.Environment:
-    return _environment(layout.folder.resolve())
+    return _environment(tuple(folder.resolve() for folder in layout.folders))
 
 
 # What one template operation may make: a page's HTML is some 100 kB.
@@ -127,9 +127,11 @@ def _compiled_templates(options: str) -> FileSystemBytecodeCache | None:
 
 
 @functools.lru_cache(maxsize=16)
-def _environment(folder: Path) -> jinja2.Environment:
-    # One environment per layout folder and process: it keeps the compiled
+def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
+    # One environment per layout chain and process: it keeps the compiled
     # templates, and recompiles one whose file changed (auto_reload).
+    # A layout that extends another finds each template in its own folder
+    # first, then in its parent's: a child overrides only the parts it has.
     # Sandboxed: a layout is data, not code. Jinja2's plain environment lets a
     # template reach Python (``cycler.__init__.__globals__.os``); the immutable
     # sandbox also keeps templates from changing the context's lists and dicts.
@@ -143,7 +145,7 @@ def _environment(folder: Path) -> jinja2.Environment:
     }
     compiled_by = f"{_LayoutEnvironment.__name__}|{sorted(_LayoutEnvironment.intercepted_binops)}"
     env = _LayoutEnvironment(
-        loader=jinja2.FileSystemLoader(folder),
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(f) for f in folders]),
         auto_reload=True,
         bytecode_cache=_compiled_templates(f"{compiled_by}|{sorted(options.items(), key=str)}"),
         **options,
@@ -161,18 +163,18 @@ def render_page(layout: Layout, context: dict[str, Any]) -> str:
         template = env.get_template(layout.config.template)
         html = template.render(context)
     except jinja2.TemplateSyntaxError as exc:
-        path = Path(exc.filename) if exc.filename else layout.folder / (exc.name or "?")
+        path = Path(exc.filename) if exc.filename else layout.find(exc.name or "?")
         raise LayoutError(Diagnostic(path, f"template syntax: {exc.message}", exc.lineno)) from None
     except SecurityError as exc:
-        path, line = _template_frame(exc, layout.folder)
+        path, line = _template_frame(exc, layout.folders)
         raise LayoutError(Diagnostic(path, f"template refused: {exc}", line)) from None
     except jinja2.TemplateNotFound as exc:
         # an include or import names the template (and line) that asked for it
-        path, line = _template_frame(exc, layout.folder)
+        path, line = _template_frame(exc, layout.folders)
         where = {"field": "template"} if line is None else {"line": line}
         raise LayoutError(Diagnostic(path, f"template not found: {exc.name}", **where)) from None
     except Exception as exc:
-        path, line = _template_frame(exc, layout.folder)
+        path, line = _template_frame(exc, layout.folders)
         message = str(exc) if isinstance(exc, jinja2.UndefinedError) else repr(exc)
         if isinstance(exc, MemoryError):
             message = limits.out_of_memory()
@@ -180,12 +182,13 @@ def render_page(layout: Layout, context: dict[str, Any]) -> str:
     return html
 
 
-def _template_frame(exc: BaseException, folder: Path) -> tuple[Path, int | None]:
-    """The innermost traceback frame that runs one of the layout's templates."""
-    found: tuple[Path, int | None] = (folder, None)
-    folder = folder.resolve()
+def _template_frame(exc: BaseException, folders: tuple[Path, ...]) -> tuple[Path, int | None]:
+    """The innermost traceback frame that runs one of the layout's templates
+    (its own or a parent's)."""
+    found: tuple[Path, int | None] = (folders[0], None)
+    resolved = [folder.resolve() for folder in folders]
     for frame in traceback.extract_tb(exc.__traceback__):
         path = Path(frame.filename)
-        if path.is_absolute() and path.resolve().is_relative_to(folder):
+        if path.is_absolute() and any(path.resolve().is_relative_to(f) for f in resolved):
             found = (path, frame.lineno)
     return found

@@ -13,7 +13,7 @@ from broadsheet.page.settings import EffectiveSettings, Layer, Origin, Settings,
 
 def _layer(settings: Settings, source: SourceMap, prefix: tuple[str | int, ...]) -> Layer:
     origins = {
-        name: Origin(source.path, source.line_of((*prefix, name)))
+        name: Origin(source.path_of((*prefix, name)), source.line_of((*prefix, name)))
         for name in settings.model_fields_set
     }
     return Layer(settings, origins)
@@ -118,7 +118,7 @@ def resolve_variant(
         for layer in [*before, *after]
         if (origin := layer.origins.get("stylesheets"))
         for sheet in layer.settings.stylesheets or []
-        if (problem := stylesheet_problem(layout.folder, sheet))
+        if (problem := stylesheet_problem(layout.folders, sheet))
     ]
     if refused:
         raise ContentError(refused)

@@ -23,7 +23,8 @@ from broadsheet.diagnostics import Diagnostic, PrintError, warning
 
 # The press profile print images are converted to. Layouts declare the same file
 # as their PDF/X output intent (layouts/newspaper/cmyk.css; a test keeps the two
-# equal). Ghostscript's free SWOP profile, Debian libgs-common.
+# equal); their colours' CMYK values are inks against it (layout.yaml colours:).
+# Ghostscript's free SWOP profile, Debian libgs-common.
 CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
 MIN_PRINT_PPI = 240
 
@@ -38,10 +39,12 @@ class PdfFlavour:
     inline_images: bool  # images carried as their own bytes, wherever the project lies
     min_image_ppi: int | None  # images set under this resolution are warnings
     preflight: bool  # a preflight error fails the build
+    # the layout's colours in their CMYK values (layout.yaml colours:), else RGB
+    cmyk_colours: bool = False
 
 
 def _print(name: str) -> PdfFlavour:
-    return PdfFlavour(name, "print", True, True, MIN_PRINT_PPI, preflight=True)
+    return PdfFlavour(name, "print", True, True, MIN_PRINT_PPI, preflight=True, cmyk_colours=True)
 
 
 def _archive(name: str) -> PdfFlavour:
