@@ -259,6 +259,11 @@ def test_a_non_editable_install_finds_the_bundled_layouts(tmp_path: Path) -> Non
     assert Path(root).is_relative_to(venv)
     assert (Path(root) / "layouts" / "newspaper" / "layout.yaml").is_file()
     assert (Path(root) / "layouts" / "newspaper" / "parts" / "banner.html.j2").is_file()
+    # the marks font the Kai blocks take their punctuation from, and the second layout
+    assert (
+        Path(root) / "layouts" / "newspaper" / "fonts" / "BroadsheetMarks-Regular.otf"
+    ).is_file()
+    assert (Path(root) / "layouts" / "evening" / "layout.yaml").is_file()
 
 
 def test_the_cmyk_profile_is_the_one_the_layout_declares() -> None:
