@@ -273,7 +273,8 @@ def test_init_refuses_an_existing_series_and_an_unknown_layout(project: Path, se
     assert "series.yaml: a series is already here: `broadsheet new`" in output
     code, output = run("init", project / "content" / "other", "--layout", "magazine")
     assert code == 1
-    assert re.search(r"error: --layout: no layout 'magazine' in \S+ \(known: newspaper\)", output)
+    known = r"\(known: evening, newspaper\)"  # the project's layouts, in order
+    assert re.search(rf"error: --layout: no layout 'magazine' in \S+ {known}", output)
     assert snapshot(project) == before and not (project / "content/other").exists()
 
 
