@@ -92,14 +92,25 @@ def output_paths(outdir: Path, series_id: str, slug: str, variant: str) -> tuple
 
 
 def render_html(
-    installment_path: Path, variant: str = DEFAULT_VARIANT, timings: Timings | None = None
+    installment_path: Path,
+    variant: str = DEFAULT_VARIANT,
+    timings: Timings | None = None,
+    draft: bool = False,
 ) -> BuiltEdition:
-    """Load, validate and normalise an installment and render one variant's HTML."""
+    """Load, validate and normalise an installment and render one variant's HTML.
+    A ``draft`` of a screen or proof variant may hold placeholders: marked on
+    the page and in the title, each a warning at its line."""
     timings = timings or Timings()
+    unfilled: list[Diagnostic] = []
     with timings.stage("content"):
-        edition = load_edition(installment_path)
+        edition = load_edition(installment_path, unfilled if draft else None)
         project = find_project(installment_path)
         layout, settings = resolve_variant(edition, variant, project.layouts_dir)
+        if unfilled and flavour(settings.pdf_variant) is not None:
+            # a file for the press or the archive never carries a placeholder
+            hint = "a draft sets them in screen and proof variants only, not print or archive"
+            last = replace(unfilled[-1], message=f"{unfilled[-1].message} ({hint})")
+            raise ContentError([*unfilled[:-1], last])
         origin = settings.origins["page_format"]
         page = layout.page_format(
             settings.page_format, Diagnostic(origin.path, "", origin.line, "page_format")
@@ -144,6 +155,8 @@ def render_html(
             measure_note_scales=[1.0],
             # the headline's steps decide where the area starts: all, at once
             measure_headline_scales=(settings.composition or FLOW).headline_scales[1:],
+            # a draft with placeholders: marked on the page (render_page) and in the title
+            draft_placeholders=bool(unfilled),
         )
         # What is rendered (and keyed) here is the measuring page: the page as
         # composed follows from it, the fonts and the engine alone.
@@ -161,6 +174,10 @@ def render_html(
         notes=text.notes,
         timings=timings,
         context=context,
+        warnings=[
+            replace(d, level="warning", message=f"draft: {d.message}", subject=None)
+            for d in unfilled
+        ],
     )
 
 

@@ -274,7 +274,10 @@ JOBS_OPTION = click.option(
 @click.option(
     "--draft",
     is_flag=True,
-    help="Write pages that do not fit anyway, overset marked (the fit stays an error).",
+    help=(
+        "Write pages that do not fit anyway, overset marked (the fit stays an error), and "
+        "screen and proof variants with placeholders not filled in yet, marked."
+    ),
 )
 @output_options
 def build(
@@ -313,7 +316,7 @@ def build(
             "install it with: apt-get install libharfbuzz-subset0"
         )
         reporter.add([Diagnostic(None, message, level="warning")])
-    planned, failures = plan(path, numbers, variants)
+    planned, failures = plan(path, numbers, variants, draft)
     results = [load_failure_result(f) for f in failures]
     with output_lock(outdir) as recovered:
         if recovered:

@@ -65,11 +65,12 @@ def series_installments(folder: Path) -> list[Path]:
     )
 
 
-def load_edition(installment_path: Path) -> Edition:
+def load_edition(installment_path: Path, placeholders: list[Diagnostic] | None = None) -> Edition:
     """Load and validate one installment file together with its series file.
 
     Every schema error of both files is collected before raising, so an editor
-    sees the whole list at once.
+    sees the whole list at once. Given a list, ``placeholders`` receives the
+    placeholders not yet filled in instead of their errors (a draft).
     """
     diagnostics: list[Diagnostic] = []
     series = series_source = None
@@ -83,10 +84,14 @@ def load_edition(installment_path: Path) -> Edition:
         installment = validate(Installment, parsed.meta)
     except ContentError as exc:
         diagnostics.extend(exc.diagnostics)
+    unfilled = placeholder_lines(installment_path)
     if series_source is not None:
         # `broadsheet init` writes placeholders into the series file as well
-        diagnostics += placeholder_lines(series_source.path)
-    diagnostics += placeholder_lines(installment_path)
+        unfilled = placeholder_lines(series_source.path) + unfilled
+    if placeholders is None:
+        diagnostics += unfilled
+    else:
+        placeholders += unfilled
     if diagnostics:
         raise ContentError(diagnostics)
     assert series and series_source and installment and parsed

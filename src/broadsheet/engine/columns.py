@@ -72,7 +72,9 @@ def thread_columns(document, keep_overset: bool = False) -> ColumnFill:
         fill.used.append(bottom - top)
         fill.lines.append(len(lines))
         root = page_box.children[0]
-        root.translate(slot.content_box_x() - page_box.content_box_x(), slot.content_box_y() - top)
+        dx, dy = slot.content_box_x() - page_box.content_box_x(), slot.content_box_y() - top
+        root.translate(dx, dy)
+        _translate_backgrounds(root, dx, dy)
         slot.children = [*slot.children, root]
     for slot in slots[len(column_pages) :]:
         fill.depths.append(slot.height)
@@ -87,6 +89,34 @@ def thread_columns(document, keep_overset: bool = False) -> ColumnFill:
     if keep_overset:
         document.pages += overset
     return fill
+
+
+def _translate_backgrounds(root: boxes.Box, dx: float, dy: float) -> None:
+    """Move the backgrounds of a moved column with it. WeasyPrint places each
+    box's background (its painting area and clip) at layout time, in page
+    coordinates, and ``translate`` moves the boxes only: a marked word or a
+    tinted block in the article kept its colour where its column page had been."""
+
+    def shift(area):
+        # an area is (x, y, width, height, …); a layer without an image has
+        # the string "unused" where its positioning area would be
+        if not isinstance(area, tuple | list) or len(area) < 2:
+            return area
+        return type(area)([area[0] + dx, area[1] + dy, *area[2:]])
+
+    for box in walk(root):
+        background = getattr(box, "background", None)
+        if background is None:
+            continue
+        layers = [
+            layer._replace(
+                painting_area=shift(layer.painting_area),
+                positioning_area=shift(layer.positioning_area),
+                clipped_boxes=[shift(clip) for clip in layer.clipped_boxes or ()],
+            )
+            for layer in background.layers
+        ]
+        box.background = background._replace(layers=layers)
 
 
 def _body_lines(box: boxes.Box, in_heading: bool = False) -> list[boxes.LineBox]:

@@ -59,11 +59,16 @@ def parse_numbers(text: str) -> set[int]:
 
 
 def plan(
-    path: Path, numbers: set[int] | None = None, variants: list[str] | None = None
+    path: Path,
+    numbers: set[int] | None = None,
+    variants: list[str] | None = None,
+    draft: bool = False,
 ) -> tuple[list[Job], list[LoadFailure]]:
     """The jobs PATH asks for, and the installments that failed to load.
 
-    Two jobs that would write the same output are refused before anything is built.
+    Two jobs that would write the same output are refused before anything is
+    built. A ``draft`` plans installments with placeholders too (each job says
+    whether its variant may carry them).
     """
     jobs: list[Job] = []
     failures: list[LoadFailure] = []
@@ -73,7 +78,7 @@ def plan(
     loaded: dict[Path, Layout] = {}
     for installment in installment_paths(path):
         try:
-            edition = load_edition(installment)
+            edition = load_edition(installment, [] if draft else None)
         except BroadsheetError as exc:
             failures.append(LoadFailure(str(display_path(installment)), exc.diagnostics))
             continue

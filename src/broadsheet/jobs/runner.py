@@ -85,7 +85,7 @@ def prepare(job: Job, target: Target, force: bool, draft: bool = False) -> JobRe
     """Render the job's HTML and compute its key, once; a result when nothing is to build."""
     start = time.perf_counter()
     try:
-        built = render_html(job.installment, job.variant)
+        built = render_html(job.installment, job.variant, draft=draft)
         built.draft = draft
         # a draft (overset marked, written anyway) is never the up-to-date page
         key = build_key(built) + ("-draft" if draft else "")

@@ -6,6 +6,7 @@ import contextlib
 import functools
 import hashlib
 import os
+import re
 import stat
 import traceback
 from pathlib import Path
@@ -17,6 +18,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
 from broadsheet import __version__, limits
+from broadsheet.content.placeholders import PLACEHOLDER
 from broadsheet.diagnostics import Diagnostic, LayoutError
 from broadsheet.page.blocks import PAGE_BLOCKS, part
 from broadsheet.page.layouts import Layout
@@ -179,7 +181,27 @@ def render_page(layout: Layout, context: dict[str, Any]) -> str:
         if isinstance(exc, MemoryError):
             message = limits.out_of_memory()
         raise LayoutError(Diagnostic(path, f"template error: {message}", line)) from None
+    if context.get("draft_placeholders"):
+        html = mark_placeholders(html)
     return html
+
+
+def mark_placeholders(html: str) -> str:
+    """A draft's placeholders marked where the page shows them (the body: not
+    the title or other attributes of the head), for the desk to see at a glance."""
+    head, found, body = html.partition("<body")
+    if not found:
+        return html
+    mark = f'<mark class="draft-placeholder">{PLACEHOLDER}</mark>'
+    # in text only: a placeholder in an attribute (an image's alt) stays as it is
+    parts = re.split(r"(<[^>]*>)", body)
+    return (
+        head
+        + found
+        + "".join(
+            part if part.startswith("<") else part.replace(PLACEHOLDER, mark) for part in parts
+        )
+    )
 
 
 def _template_frame(exc: BaseException, folders: tuple[Path, ...]) -> tuple[Path, int | None]:
