@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import platform
-import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from broadsheet.diagnostics import BroadsheetError, Diagnostic, display_path
 from broadsheet.engine import harfbuzz_subset_available, versions
-from broadsheet.page.fontcheck import missing_families, package_hint
+from broadsheet.page.fontcheck import installed_families, missing_families, package_hint
 from broadsheet.page.layouts import LAYOUT_FILE, load_layout
 
 
@@ -32,13 +30,9 @@ def harfbuzz_subset_installed() -> bool:
 
 
 def font_installed(family: str) -> bool:
-    """Whether fontconfig knows a font whose family is exactly ``family``."""
-    if shutil.which("fc-list") is None:
-        return False
-    listing = subprocess.run(
-        ["fc-list", f":family={family}", "family"], capture_output=True, text=True, check=False
-    ).stdout
-    return any(family in line.split(",") for line in listing.splitlines())
+    """Whether fontconfig knows a font whose family is exactly ``family`` (from the
+    one listing the stylesheets' font check reads, not a process per family)."""
+    return family in (installed_families() or ())
 
 
 def layout_fonts(layouts_dir: Path) -> tuple[dict[str, list[str]], list[Check]]:
