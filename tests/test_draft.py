@@ -70,3 +70,25 @@ def test_only_text_is_marked_not_attributes() -> None:
     assert f"<title>{PLACEHOLDER}</title>" in marked
     assert f'<img alt="{PLACEHOLDER}">' in marked
     assert f'<p><mark class="draft-placeholder">{PLACEHOLDER}</mark>正文</p>' in marked
+
+
+def test_a_print_draft_takes_placeholders_only_when_asked(project: Path) -> None:
+    series = project / "content" / "trial"
+    code, output = run("init", series, "--date", "2026-12-01")
+    assert code == 0, output
+    out = project / "out"
+    code, output = run("build", series, "-o", out, "--variant", "print", "--draft-print")
+    assert code == 2 and "--draft-print goes with --draft" in output
+
+    code, output = run(
+        "build", series, "-o", out, "--variant", "print", "--draft", "--draft-print", "--json"
+    )
+    assert code == 0, output
+    found = json.loads(output)
+    assert [r["status"] for r in found["results"]] == ["built"]
+    pdf_path = out / "trial" / "01" / "print.pdf"
+    with pikepdf.open(pdf_path) as pdf:
+        assert str(pdf.docinfo["/Title"]).startswith("【草稿】")
+    with pdfplumber.open(pdf_path) as pdf:
+        page = pdf.pages[0]
+        assert len([c for c in page.chars if c["text"] == "【"]) == 7

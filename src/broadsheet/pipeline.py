@@ -96,19 +96,25 @@ def render_html(
     variant: str = DEFAULT_VARIANT,
     timings: Timings | None = None,
     draft: bool = False,
+    draft_print: bool = False,
 ) -> BuiltEdition:
     """Load, validate and normalise an installment and render one variant's HTML.
     A ``draft`` of a screen or proof variant may hold placeholders: marked on
-    the page and in the title, each a warning at its line."""
+    the page and in the title, each a warning at its line; of a print or
+    archive variant only when asked (``draft_print``: a proof for the desk,
+    never a file for the press)."""
     timings = timings or Timings()
     unfilled: list[Diagnostic] = []
     with timings.stage("content"):
         edition = load_edition(installment_path, unfilled if draft else None)
         project = find_project(installment_path)
         layout, settings = resolve_variant(edition, variant, project.layouts_dir)
-        if unfilled and flavour(settings.pdf_variant) is not None:
+        if unfilled and flavour(settings.pdf_variant) is not None and not draft_print:
             # a file for the press or the archive never carries a placeholder
-            hint = "a draft sets them in screen and proof variants only, not print or archive"
+            hint = (
+                "a draft sets them in screen and proof variants only, "
+                "not print or archive unless asked (--draft-print)"
+            )
             last = replace(unfilled[-1], message=f"{unfilled[-1].message} ({hint})")
             raise ContentError([*unfilled[:-1], last])
         origin = settings.origins["page_format"]

@@ -279,6 +279,11 @@ JOBS_OPTION = click.option(
         "screen and proof variants with placeholders not filled in yet, marked."
     ),
 )
+@click.option(
+    "--draft-print",
+    is_flag=True,
+    help="With --draft, print and archive variants take placeholders too (a proof, not for press).",
+)
 @output_options
 def build(
     reporter: Reporter,
@@ -289,9 +294,12 @@ def build(
     jobs: int,
     force: bool,
     draft: bool,
+    draft_print: bool,
 ) -> None:
     """Build PATH: a series folder (every installment × variant) or one installment file."""
     start = time.perf_counter()
+    if draft_print and not draft:
+        raise click.UsageError("--draft-print goes with --draft")
     if outdir is None:
         from broadsheet.project import default_output
 
@@ -321,7 +329,9 @@ def build(
     with output_lock(outdir) as recovered:
         if recovered:
             reporter.say(f"finished or removed {len(recovered)} file(s) an interrupted run left")
-        results += _with_progress(reporter, planned, "building", outdir, jobs, force, draft)
+        results += _with_progress(
+            reporter, planned, "building", outdir, jobs, force, draft, draft_print
+        )
         _record_plan(outdir, path, numbers, variants, planned, results, draft)
     _report_results(reporter, results, start, outdir)
 
@@ -367,12 +377,13 @@ def _with_progress(
     workers: int,
     force: bool,
     draft: bool = False,
+    draft_print: bool = False,
 ) -> list[JobResult]:
     from broadsheet.jobs.runner import run_jobs
 
     shown = reporter.err.is_terminal and not (reporter.quiet or reporter.json_output)
     if not shown:
-        return run_jobs(planned, target, workers, force, draft=draft)
+        return run_jobs(planned, target, workers, force, draft=draft, draft_print=draft_print)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     counts = {"running": 0, "failed": 0}
@@ -397,7 +408,14 @@ def _with_progress(
             bar.update(task, advance=1, running=counts["running"], failed=counts["failed"])
 
         return run_jobs(
-            planned, target, workers, force, on_start=started, on_done=done, draft=draft
+            planned,
+            target,
+            workers,
+            force,
+            on_start=started,
+            on_done=done,
+            draft=draft,
+            draft_print=draft_print,
         )
 
 

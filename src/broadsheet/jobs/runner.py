@@ -81,11 +81,13 @@ def _fit_row(built: BuiltEdition) -> dict[str, Any] | None:
     return built.fit.row() if built.fit is not None else None  # type: ignore[attr-defined]
 
 
-def prepare(job: Job, target: Target, force: bool, draft: bool = False) -> JobResult | Prepared:
+def prepare(
+    job: Job, target: Target, force: bool, draft: bool = False, draft_print: bool = False
+) -> JobResult | Prepared:
     """Render the job's HTML and compute its key, once; a result when nothing is to build."""
     start = time.perf_counter()
     try:
-        built = render_html(job.installment, job.variant, draft=draft)
+        built = render_html(job.installment, job.variant, draft=draft, draft_print=draft_print)
         built.draft = draft
         # a draft (overset marked, written anyway) is never the up-to-date page
         key = build_key(built) + ("-draft" if draft else "")
@@ -184,6 +186,7 @@ def run_jobs(
     on_start: Callable[[Job], None] | None = None,
     on_done: Callable[[JobResult], None] | None = None,
     draft: bool = False,
+    draft_print: bool = False,
 ) -> list[JobResult]:
     """Run jobs in ``workers`` processes; one failure stops nothing.
 
@@ -209,7 +212,7 @@ def run_jobs(
 
     def prepared_jobs(order: list[Job]) -> Iterator[Prepared]:
         for job in order:
-            prepared = prepare(job, target, force, draft)
+            prepared = prepare(job, target, force, draft, draft_print)
             if isinstance(prepared, JobResult):
                 finish(prepared)
             else:
