@@ -12,6 +12,7 @@ packages=(
   libgs-common         # free CMYK ICC profile (ghostscript's default_cmyk.icc): PDF/X output intent
   faketime             # tests: an archive rebuilt under another day's clock is byte-identical
   poppler-utils        # pdftotext in typography tests
+  chromium             # tests: broadsheet preview driven in a headless browser (Playwright)
   python3-venv
 )
 

@@ -522,6 +522,65 @@ def check(
 
 @main.command()
 @click.argument("path", type=PATH_ARG)
+@click.option(
+    "--installment",
+    "number",
+    type=click.IntRange(min=0),
+    default=None,
+    help="The installment to show first (default: the last one).",
+)
+@click.option("--variant", default=None, help="The variant to show first (default: the first).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    help="Port on 127.0.0.1 (default: a free one).",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in a browser.")
+@LIMIT_OPTION
+@output_options
+def preview(
+    reporter: Reporter,
+    path: Path,
+    number: int | None,
+    variant: str | None,
+    port: int,
+    open_browser: bool,
+) -> None:
+    """Serve PATH's page on 127.0.0.1, rebuilt and reloaded as its files change (Ctrl-C stops).
+
+    The page is set as `build --draft` sets it (overset and placeholders
+    marked), shown as images with the fit table, the errors and warnings, and
+    a link to the PDF; every other installment and variant is a link away.
+    An edit that breaks the page shows its errors above the last good page.
+    Nothing is written to the output folder.
+    """
+    from broadsheet.content.series_files import installment_paths
+    from broadsheet.preview.server import serve
+
+    installment_paths(path)  # not a series or an installment: said here, not in a browser
+
+    def ready(url: str) -> None:
+        # one line, flushed: a script (or the tests) reads the URL from it
+        if reporter.json_output:
+            click.echo(json.dumps({"url": url}))
+        else:
+            click.echo(f"preview of {display_path(path)} at {url} (Ctrl-C stops)")
+        sys.stdout.flush()
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(url)
+
+    try:
+        serve(path, number, variant, port, ready)
+    except KeyboardInterrupt:
+        reporter.say("preview stopped")
+    reporter.finish()
+
+
+@main.command()
+@click.argument("path", type=PATH_ARG)
 @INSTALLMENT_OPTION
 @VARIANT_OPTION
 @output_options
