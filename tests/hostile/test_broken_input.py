@@ -197,3 +197,18 @@ def test_a_named_pipe_as_the_key_does_not_hang(tmp_path: Path) -> None:
     (tmp_path / "archive").mkdir()
     code, output = run("archive", "verify", tmp_path / "archive", "--key", tmp_path / "key.pem")
     assert code == 1 and "key.pem: not a PEM key file" in output
+
+
+def test_a_file_system_refusal_says_whether_reading_or_writing_failed(tmp_path: Path) -> None:
+    from broadsheet.jobs.plan import Job
+    from broadsheet.jobs.runner import WritingError, _diagnostics
+
+    job = Job(tmp_path / "02.md", "print", "s", "02")
+    gone = FileNotFoundError(2, "No such file or directory", str(tmp_path / "photo.jpg"))
+    full = WritingError(28, "No space left on device", str(tmp_path / "out" / "print.pdf"))
+    (read,) = _diagnostics(gone, job)
+    (wrote,) = _diagnostics(full, job)
+    assert read.message == "cannot read: No such file or directory"
+    assert str(read.path).endswith("photo.jpg")
+    assert wrote.message == "cannot write: No space left on device"
+    assert str(wrote.path).endswith("print.pdf")

@@ -62,7 +62,14 @@ def _diagnostics(exc: BaseException, job: Job) -> list[Diagnostic]:
         return [Diagnostic(job.installment, message, subject=job.name)]
     assert isinstance(exc, OSError)
     where = exc.filename or job.installment
-    return [Diagnostic(Path(where), f"cannot write: {exc.strerror or exc}", subject=job.name)]
+    # what failed is said by the stage that raised it (WritingError); any
+    # other is a file the build read (a picture removed as it ran, say)
+    doing = "cannot write" if isinstance(exc, WritingError) else "cannot read"
+    return [Diagnostic(Path(where), f"{doing}: {exc.strerror or exc}", subject=job.name)]
+
+
+class WritingError(OSError):
+    """The file system refused a job's outputs (permissions, a full disk)."""
 
 
 @dataclass
@@ -129,7 +136,10 @@ def _build_prepared(prepared: Prepared, target: Target) -> JobResult:
     try:
         with limits.job_budget():
             typeset_edition(built)
-        committed = target.commit(job, built, prepared.key)
+        try:
+            committed = target.commit(job, built, prepared.key)
+        except OSError as exc:
+            raise WritingError(exc.errno, exc.strerror, exc.filename) from exc
     except (BroadsheetError, LimitExceeded, OSError, MemoryError, RecursionError) as exc:
         seconds = prepared.seconds + time.perf_counter() - start
         result = failed(job.name, [*built.warnings, *_diagnostics(exc, job)], seconds)
