@@ -181,8 +181,11 @@ def render_html(
         timings=timings,
         context=context,
         warnings=[
-            replace(d, level="warning", message=f"draft: {d.message}", subject=None)
-            for d in unfilled
+            *text.warnings,
+            *(
+                replace(d, level="warning", message=f"draft: {d.message}", subject=None)
+                for d in unfilled
+            ),
         ],
     )
 

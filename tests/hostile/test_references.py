@@ -106,3 +106,34 @@ def test_fetcher_keeps_what_it_refused_for_the_build_to_report(tmp_path: Path) -
         "network and other non-file URLs are not allowed: https://example.com/x.png",
     ]
     fetcher.raise_refused(tmp_path / "02.md")  # said once: nothing left to raise
+
+
+def test_an_unsafe_link_is_set_as_text_with_a_warning_at_its_line(series: Path) -> None:
+    from click.testing import CliRunner
+
+    from broadsheet.cli import main
+
+    installment = series / "02.md"
+    text = installment.read_text(encoding="utf-8")
+    old = "抓项目就是抓发展，谋项目就是谋未来。"
+    assert old in text
+    installment.write_text(
+        text.replace(old, "抓项目就是[抓发展](javascript:alert(1))，谋项目就是谋未来。"),
+        encoding="utf-8",
+    )
+    line = (
+        installment.read_text(encoding="utf-8")
+        .splitlines()
+        .index("抓项目就是[抓发展](javascript:alert(1))，谋项目就是谋未来。")
+        + 1
+    )
+    args = ["build", str(series), "-o", str(series.parent / "out"), "--variant", "screen"]
+    result = CliRunner().invoke(main, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)
+    (said,) = [d for d in found["diagnostics"] if "javascript:" in d["message"]]
+    assert said["level"] == "warning" and said["line"] == line and said["field"] == "body"
+    assert said["path"].endswith("02.md")
+    assert "set as plain text" in said["message"]
+    strict = CliRunner().invoke(main, [*args, "--strict", "--force"])
+    assert strict.exit_code == 1

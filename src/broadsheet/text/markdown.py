@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -42,6 +43,9 @@ class RenderedMarkdown:
 
 
 SAFE_LINK_SCHEMES = ("http", "https", "mailto")
+# The links set as plain text because their scheme is not safe (javascript:,
+# file:, data: …), with their lines: the caller that set a list here reports each.
+refused_links: ContextVar[list[tuple[str, int]] | None] = ContextVar("refused_links", default=None)
 
 
 # Emphasis, strong and links inside one another: a page needs three; the
@@ -195,6 +199,8 @@ def _prepare_inline(
             scheme = urlsplit(href).scheme.lower()
             if scheme and scheme not in SAFE_LINK_SCHEMES:
                 child.attrs.pop("href", None)  # javascript:, file:, data: … lead nowhere
+                if (refused := refused_links.get()) is not None:
+                    refused.append((href, line))
         elif child.type == "image":
             src = str(child.attrGet("src") or "")
             images.append(ImageRef(src, line))

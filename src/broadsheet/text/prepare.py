@@ -10,9 +10,15 @@ from markupsafe import Markup
 
 from broadsheet.content import Edition
 from broadsheet.content.numerals import installment_label
-from broadsheet.diagnostics import ContentError, Diagnostic
+from broadsheet.diagnostics import ContentError, Diagnostic, warning
 from broadsheet.page.blocks import PAGE_TEXTS, PageText
-from broadsheet.text.markdown import Block, MarkupTooDeep, render_inline_text, render_markdown
+from broadsheet.text.markdown import (
+    Block,
+    MarkupTooDeep,
+    refused_links,
+    render_inline_text,
+    render_markdown,
+)
 from broadsheet.text.notes import NoteTaker
 
 # ``hook(src, line, field)``: checks an image the content names, returns its URL.
@@ -26,6 +32,7 @@ class PreparedText:
 
     values: dict[str, Any]
     notes: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
 
 
 def source_value(edition: Edition, text: PageText) -> tuple[Any, int]:
@@ -49,9 +56,12 @@ def source_value(edition: Edition, text: PageText) -> tuple[Any, int]:
 def prepare_text(edition: Edition, image_hook: FieldImageHook | None = None) -> PreparedText:
     taker = NoteTaker()
     values: dict[str, Any] = {}
+    warnings: list[Diagnostic] = []
     for text in PAGE_TEXTS:
         raw, line = source_value(edition, text)
         path = edition.series_path if text.file == "series" else edition.installment_path
+        refused: list[tuple[str, int]] = []
+        setting = refused_links.set(refused)
         try:
             if text.form in ("figures", "boxes"):
                 values[text.name] = _prepare_items(text, raw, edition, taker, image_hook)
@@ -61,6 +71,17 @@ def prepare_text(edition: Edition, image_hook: FieldImageHook | None = None) -> 
             )
         except MarkupTooDeep as exc:
             raise ContentError(Diagnostic(path, str(exc), exc.line, text.field)) from None
+        finally:
+            refused_links.reset(setting)
+        warnings += [
+            warning(
+                path,
+                f"link {href[:80]!r} set as plain text: only http, https and mailto links are kept",
+                line=at,
+                field=text.field,
+            )
+            for href, at in refused
+        ]
     # An image alone in its paragraph is a figure (Pandoc's implicit figures):
     # it joins the figures, anchored where it stood, and leaves the text flow.
     body_figures = [b for b in values["blocks"] if b.kind == "figure"]
@@ -72,7 +93,7 @@ def prepare_text(edition: Edition, image_hook: FieldImageHook | None = None) -> 
         taker.notes,
         key=lambda d: (d.path != edition.series_path, d.line or 0, d.column or 0),
     )
-    return PreparedText(values, notes)
+    return PreparedText(values, notes, warnings)
 
 
 @dataclass(frozen=True)
