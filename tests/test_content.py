@@ -106,3 +106,24 @@ def test_not_utf8(series: Path) -> None:
     path.write_bytes(FRONT.encode("utf-8") + "第二行\n".encode("gbk"))
     (message,) = errors_of(path)
     assert "not UTF-8" in message and "02.md:8" in message
+
+
+def test_a_key_overriding_a_merge_key_is_no_duplicate(series: Path) -> None:
+    from broadsheet.content import load_edition
+
+    series_file = series / "series.yaml"
+    text = series_file.read_text(encoding="utf-8")
+    old = "  print: {}\n  tabloid: {}\n"
+    assert old in text
+    merged = "  print: &base\n    image_dpi: 300\n  tabloid:\n    <<: *base\n    image_dpi: 150\n"
+    series_file.write_text(text.replace(old, merged), encoding="utf-8")
+    edition = load_edition(series / "02.md")
+    assert edition.series.variants["tabloid"].image_dpi == 150
+    assert edition.series.variants["print"].image_dpi == 300
+    line = merged.splitlines().index("    image_dpi: 150") + text.splitlines().index("  print: {}")
+    assert edition.series_source.line_of(("variants", "tabloid", "image_dpi")) == line + 1
+    # written twice in the mapping itself, it is still one
+    twice = merged + "    image_dpi: 200\n"
+    series_file.write_text(text.replace(old, twice), encoding="utf-8")
+    with pytest.raises(ContentError, match="duplicate key"):
+        load_edition(series / "02.md")

@@ -305,3 +305,16 @@ def test_messages_stay_one_line_in_a_pipe(tmp_path: Path) -> None:
         assert result.stdout.count("\n") == 1, result.stdout
         assert result.stdout.rstrip().endswith(f"then run broadsheet check {folder}")
         assert f"{folder}/{written}" in result.stdout
+
+
+def test_config_lines_up_origins_without_padding_to_the_longest_value(series: Path) -> None:
+    code, output = run("config", series, "--variant", "print")
+    assert code == 0, output
+    lines = [line for line in output.splitlines() if " = " in line]
+    composition = next(line for line in lines if line.startswith("composition = "))
+    others = [line for line in lines if line is not composition]
+    assert len(composition) > 200  # the composition's JSON, on its one line
+    # the other origins line up after the widest short setting, not after the JSON
+    columns = {line.index("  # ") for line in others}
+    assert len(columns) == 1, columns
+    assert columns.pop() == max(len(line.partition("  # ")[0].rstrip()) for line in others)

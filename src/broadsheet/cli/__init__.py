@@ -615,11 +615,17 @@ def config(
             reporter.say("", essential=True)  # a blank line between blocks
         heading = f"# {display_path(job.installment)}, variant {job.variant}"
         reporter.say(heading, essential=True)
-        width = max(len(f"{n} = {v}") for n, v, _ in rows)
+        # the origins line up, but a long value (the composition's JSON) only
+        # pushes its own origin out, not every line's
+        short = [len(f"{n} = {v}") for n, v, _ in rows if len(f"{n} = {v}") <= CONFIG_ALIGN]
+        width = max(short, default=0)
         for name, value, origin in rows:
             # one setting a line, never wrapped: `name = value  # file:line`
             reporter.say(f"{f'{name} = {value}':<{width}}  # {origin}", essential=True)
     reporter.finish()
+
+
+CONFIG_ALIGN = 60  # the widest setting the origins are lined up after
 
 
 DATE_OPTION = click.option(

@@ -153,11 +153,15 @@ def _record_lines(
         for key_node, value_node in node.value:
             key = str(key_node.value)
             line = key_node.start_mark.line + 1 + offset
-            if key in seen:
+            # a merge key (<<: *base) has put its mapping's pairs first, written
+            # elsewhere: a key of this mapping overrides those, as YAML says
+            own = node.start_mark.index <= key_node.start_mark.index <= node.end_mark.index
+            if own and key in seen:
                 # YAML would silently keep the last value; an editor never means that.
                 field_name = ".".join(str(p) for p in (*loc, key))
                 duplicates.append(Diagnostic(source.path, "duplicate key", line, field_name))
-            seen.add(key)
+            if own:
+                seen.add(key)
             source.lines[(*loc, key)] = line
             _record_lines(value_node, (*loc, key), source, offset, duplicates)
     elif isinstance(node, yaml.SequenceNode):
