@@ -134,11 +134,24 @@ def test_only_what_an_edit_touches_is_built_again_and_a_crashed_worker_is_replac
         first = server.built_after(0)
         assert first["ok"] and first["name"] == "changzhi-2025/02/screen", first
         # served: the page images, the PDF, nothing else
-        code, body, kind = server.get("/view/1/1/page-1.png")
+        page = server.get("/")[1].decode()
+        (image,) = re.findall(r'<img src="([^"]+)"', page)
+        (pdf,) = re.findall(r'<a id="pdf" href="([^"]+)"', page)
+        assert pdf.endswith("/changzhi-2025-02-screen.pdf")
+        code, body, kind = server.get(image)
         assert code == 200 and kind == "image/png" and body.startswith(b"\x89PNG")
-        code, body, kind = server.get("/view/1/1/changzhi-2025-02-screen.pdf")
+        code, body, kind = server.get(pdf)
         assert code == 200 and kind == "application/pdf" and body.startswith(b"%PDF-")
-        for path in ("/view/1/1/page-2.png", "/view/9/1/page-1.png", "/etc/passwd", "/../x"):
+        _, token, view, generation, _ = image.lstrip("/").split("/")
+        for path in (
+            image.replace("page-1", "page-2"),
+            f"/file/{token}/9/{generation}/page-1.png",
+            f"/file/{token}/{view}/{int(generation) + 1}/page-1.png",  # not built yet
+            f"/file/0000/{view}/{generation}/page-1.png",  # another run's
+            "/etc/passwd",
+            "/../x",
+            "/?view=999",
+        ):
             assert server.get(path)[0] == 404, path
 
         # a file the page is not made of: nothing is built
@@ -163,6 +176,19 @@ def test_only_what_an_edit_touches_is_built_again_and_a_crashed_worker_is_replac
         css.write_text(css.read_text(encoding="utf-8") + "/* mended */\n", encoding="utf-8")
         mended = server.built_after(3)
         assert mended["ok"] and mended["worker"] != first["worker"]
+        # a page's file URL names its build: the old one is gone, never other bytes
+        assert server.get(image)[0] == 404
+
+        # a layout error (the template) stops the build before it knows its
+        # layout: mending the template builds it again all the same
+        part = project / "layouts" / "newspaper" / "parts" / "headline.html.j2"
+        good = part.read_text(encoding="utf-8")
+        part.write_text(good + "{% if %}\n", encoding="utf-8")
+        broken = server.built_after(4)
+        assert not broken["ok"]
+        assert any("headline.html.j2" in (d["path"] or "") for d in broken["diagnostics"])
+        part.write_text(good, encoding="utf-8")
+        assert server.built_after(5)["ok"]
 
 
 def test_preview_of_a_folder_that_is_no_series_is_an_error_at_once(tmp_path: Path) -> None:
@@ -205,3 +231,43 @@ def test_a_port_that_is_taken_is_an_error_naming_it(project: Path) -> None:
     assert result.returncode == 1
     assert f"cannot serve on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_default_view_keeps_its_installment_when_it_breaks(project: Path) -> None:
+    series = project / "content" / "changzhi-2025"
+    text = (series / "02.md").read_text(encoding="utf-8")
+    (series / "01.md").write_text(text.replace("number: 2\n", "number: 1\n"), "utf-8")
+    with preview(series, "--variant", "screen") as server:
+        first = server.built_after(0)
+        assert first["name"] == "changzhi-2025/02/screen"  # the last installment
+        (series / "02.md").write_text(text.replace("number: 2", "number: [2"), "utf-8")
+        broken = server.built_after(1)
+        # its own error, not installment 01's page in its place
+        assert not broken["ok"] and broken["name"] is None
+        assert any("02.md" in (d["path"] or "") for d in broken["diagnostics"])
+        assert server.status()["pages"] == 1
+        (series / "02.md").write_text(text, "utf-8")
+        assert server.built_after(2)["name"] == "changzhi-2025/02/screen"
+
+
+def test_requests_for_another_host_or_odd_numbers_are_refused_without_a_traceback(
+    project: Path,
+) -> None:
+    series = project / "content" / "changzhi-2025"
+    with preview(series, "--variant", "screen") as server:
+        server.built_after(0)
+        port = server.url.rsplit(":", 1)[1].strip("/")
+        request = urllib.request.Request(server.url, headers={"Host": "evil.example"})
+        try:
+            urllib.request.urlopen(request, timeout=10)
+            refused = 200
+        except urllib.error.HTTPError as exc:
+            refused = exc.code
+        assert refused == 403
+        request = urllib.request.Request(server.url, headers={"Host": f"localhost:{port}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+        assert server.get("/status.json?view=%C2%B2")[0] == 404
+        assert server.get("/?n=%C2%B2")[0] == 200  # no such number: the default view
+    stderr = server.process.stderr.read() if server.process.stderr else ""
+    assert "Traceback" not in stderr, stderr

@@ -103,6 +103,7 @@ def build_picture(
     from broadsheet.jobs.plan import plan
     from broadsheet.jobs.runner import _diagnostics
     from broadsheet.pipeline import render_html, typeset_edition
+    from broadsheet.project import find_project
 
     start = time.perf_counter()
     picture = Picture(number, variant)
@@ -112,6 +113,11 @@ def build_picture(
         picture.diagnostics = exc.diagnostics
         return _done(picture, start)
     picture.choices = [Choice(int(j.slug), j.slug, j.variant) for j in jobs]
+    if number is None and failures:
+        # "the last installment" is not known while one does not load: its
+        # errors, not another installment's page
+        picture.diagnostics = [d for f in failures for d in f.diagnostics]
+        return _done(picture, start)  # made of nothing known: any edit builds it again
     job = _pick(jobs, number, variant)
     if job is None:
         picture.diagnostics = _not_found(path, jobs, failures, number, variant, known)
@@ -137,7 +143,15 @@ def build_picture(
         picture.files = [job.installment, built.edition.series_path, *built.images]
         picture.folders = list(built.layout.folders)
     else:
+        # it stopped before its layout and pictures were known: any file of the
+        # layouts, the series folder or the assets may be the one that mends it
+        project = find_project(job.installment)
         picture.files = [job.installment, job.installment.parent / "series.yaml"]
+        picture.folders = [
+            f
+            for f in (project.layouts_dir, job.installment.parent, project.assets_dir)
+            if f.is_dir()
+        ]
     return _done(picture, start)
 
 

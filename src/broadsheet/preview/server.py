@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import multiprocessing
+import secrets
 import threading
 import time
 import urllib.parse
@@ -73,7 +74,10 @@ class Preview:
         self._rewatch = threading.Event()
         self._threads: list[threading.Thread] = []
         self._watching: list[Path] = []
+        self.last_choices: Picture | None = None  # the last build that listed the series
         self.views.get(number, variant)  # built at once, before a browser asks
+        # in every file's URL: a browser's cache never mixes two runs' pages
+        self.token = secrets.token_hex(4)
 
     def start(self) -> None:
         for target in (self._build_loop, self._watch_loop):
@@ -90,6 +94,8 @@ class Preview:
         while (view := self.views.next_dirty()) is not None:
             known = view.good.installment if view.good else None
             picture = self.worker.build(self.path, view.number, view.variant, known)
+            if picture.choices:
+                self.last_choices = picture
             self.views.built(view, picture)
             if self._watch_roots() != self._watching:
                 self._rewatch.set()
@@ -163,14 +169,20 @@ class PreviewHandler(BaseHTTPRequestHandler):
         query = dict(urllib.parse.parse_qsl(url.query))
         parts = [p for p in url.path.split("/") if p]
         try:
-            if not parts:
+            if not self._host_is_ours():
+                # another site's page, its name pointed at 127.0.0.1 (DNS
+                # rebinding), reads no unpublished page
+                self._send(HTTPStatus.FORBIDDEN, b"not this host", "text/plain")
+            elif not parts:
                 self._page(query)
             elif parts == ["events"]:
                 self._events(query)
             elif parts == ["status.json"]:
                 self._status(query)
-            elif len(parts) == 4 and parts[0] == "view":
-                self._file(parts[1], parts[2], parts[3])
+            elif parts == ["favicon.ico"]:
+                self._send(HTTPStatus.NO_CONTENT, b"", "image/x-icon")
+            elif len(parts) == 5 and parts[0] == "file":
+                self._file(*parts[1:])
             else:
                 self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
         except (BrokenPipeError, ConnectionResetError):
@@ -183,9 +195,16 @@ class PreviewHandler(BaseHTTPRequestHandler):
         number = _int(query["n"]) if "n" in query else number
         return self.preview.views.get(number, query.get("v", variant))
 
+    def _host_is_ours(self) -> bool:
+        port = self.server.server_address[1]
+        host = self.headers.get("Host", "")
+        return host in (f"127.0.0.1:{port}", f"localhost:{port}")
+
     def _page(self, query: dict[str, str]) -> None:
         view = self._view(query)
-        assert view is not None
+        if view is None:
+            self._send(HTTPStatus.NOT_FOUND, b"no such view", "text/plain")
+            return
         html = page_html(view, self.preview)
         self._send(HTTPStatus.OK, html.encode(), "text/html; charset=utf-8")
 
@@ -197,12 +216,15 @@ class PreviewHandler(BaseHTTPRequestHandler):
         body = json.dumps(view_status(view), ensure_ascii=False).encode()
         self._send(HTTPStatus.OK, body, "application/json")
 
-    def _file(self, view_id: str, generation: str, name: str) -> None:
+    def _file(self, token: str, view_id: str, generation: str, name: str) -> None:
         view = self.preview.views.by_id(_int(view_id) or 0)
-        # what a page showed stays what it links to: the last good build
-        picture = view.good if view is not None else None
-        if picture is None:
-            self._send(HTTPStatus.NOT_FOUND, b"not built", "text/plain")
+        # a file's URL names the run and the build that made it: the same URL
+        # is always the same bytes, and a page of an earlier build is gone
+        with self.preview.views.condition:
+            picture = view.good if view is not None else None
+            current = view is not None and _int(generation) == view.good_generation
+        if picture is None or token != self.preview.token or not current:
+            self._send(HTTPStatus.NOT_FOUND, b"not built, or built again since", "text/plain")
             return
         if name.endswith(".pdf"):
             self._send(HTTPStatus.OK, picture.pdf, "application/pdf", cache=True)
@@ -270,7 +292,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
 
 def _int(text: str) -> int | None:
-    return int(text) if text.isdigit() else None
+    # isdigit() alone takes "²", which int() does not
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 @cache
@@ -294,21 +317,27 @@ def page_html(view: View, preview: Preview) -> str:
     with preview.views.condition:
         picture, good, generation = view.picture, view.good, view.generation
         building, good_at = view.building or view.dirty, view.good_at
+        good_generation = view.good_generation
     shown = good
     # a build that failed before it knew its page (the file no longer loads)
     # names it by the last good one
     latest = picture if picture is not None and picture.name else good or picture
-    choices = {(c.number, c.slug, c.variant) for p in (picture, good) if p for c in p.choices}
+    # what the series offers, as the last build of any view found it: a new
+    # view's links are there before its first build ends
+    known = [picture, good, preview.last_choices]
+    choices = {(c.number, c.slug, c.variant) for p in known if p for c in p.choices}
     number = latest.number if latest and latest.number is not None else view.number
     variant = latest.variant if latest and latest.variant else view.variant
     diagnostics = [_diagnostic(d) for d in (picture.diagnostics if picture else [])]
     errors = sum(d["level"] == "error" for d in diagnostics)
     warnings = sum(d["level"] == "warning" for d in diagnostics)
+    notes = sum(d["level"] == "note" for d in diagnostics)
     if picture is None:
-        status = "building the first page…"
+        status = "first build"
     else:
-        status = f"built {_clock(view.finished_at or 0)} in {picture.seconds:.2f}s"
-    prefix = f"/view/{view.id}/{generation}"
+        done = "built" if picture.ok else "failed"
+        status = f"{done} {_clock(view.finished_at or 0)} in {picture.seconds:.2f}s"
+    prefix = f"/file/{preview.token}/{view.id}/{good_generation}"
     pages = []
     if shown is not None:
         for index, page in enumerate(shown.pages, 1):
@@ -332,7 +361,7 @@ def page_html(view: View, preview: Preview) -> str:
         building=building,
         errors=errors,
         numbers=sorted({(n, slug) for n, slug, _ in choices}),
-        variants=_variants_of(latest, choices, number),
+        variants=_variants_of(latest or preview.last_choices, choices, number),
         view_number=number,
         view_variant=variant,
         link=link,
@@ -340,10 +369,9 @@ def page_html(view: View, preview: Preview) -> str:
         status=status,
         stale=_clock(good_at) if picture is not None and not picture.ok and good else None,
         diagnostics=diagnostics,
-        summary=f"{errors} error(s), {warnings} warning(s)",
+        summary=f"{errors} error(s), {warnings} warning(s), {notes} note(s)",
         fit=list((picture.fit or {}).items()) if picture and picture.ok else [],
         pages=pages,
-        max_width=max((p["width"] for p in pages), default=1200),
         events_url=f"/events?view={view.id}&since={generation}",
     )
 

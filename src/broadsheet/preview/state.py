@@ -24,6 +24,7 @@ class View:
     picture: Picture | None = None  # the last build's result
     good: Picture | None = None  # the last build that made a page
     good_at: float = 0.0
+    good_generation: int = 0  # its files' URLs name it: a URL never changes its bytes
     dirty: bool = True
     building: bool = False
     watchers: int = 0  # open event streams
@@ -39,8 +40,11 @@ class View:
         shown = self.picture
         if shown is None or not shown.files:
             return True  # nothing known of what it is made of: any change may mend it
-        files = {p.resolve() for p in shown.files}
-        folders = [f.resolve() for f in shown.folders]
+        # a failed build knows less than the last good one: what made that one
+        # may be what mends this
+        made_of = [p for p in (shown, self.good) if p is not None]
+        files = {f.resolve() for p in made_of for f in p.files}
+        folders = [f.resolve() for p in made_of for f in p.folders]
         return any(
             path in files or any(path.is_relative_to(folder) for folder in folders)
             for path in changed
@@ -62,7 +66,11 @@ class Views:
 
     def get(self, number: int | None, variant: str | None) -> View:
         with self.condition:
-            view = self._views.get((number, variant))
+            view = self._views.get((number, variant)) or next(
+                # a default view, once built, is the installment and variant it showed
+                (v for v in self._views.values() if (v.number, v.variant) == (number, variant)),
+                None,
+            )
             if view is None:
                 view = View(len(self._views) + 1, number, variant)
                 self._views[(number, variant)] = view
@@ -111,12 +119,16 @@ class Views:
     def built(self, view: View, picture: Picture) -> None:
         with self.condition:
             view.picture = picture
+            view.generation += 1
             if picture.ok:
                 view.good = picture
                 view.good_at = time.time()
+                view.good_generation = view.generation
+                # the view shows this installment and variant from now on, even
+                # when an edit makes the series' last one another
+                view.number, view.variant = picture.number, picture.variant
             view.building = False
             view.finished_at = time.time()
-            view.generation += 1
             self.condition.notify_all()
 
     def stop(self) -> None:
