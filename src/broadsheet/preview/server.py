@@ -64,30 +64,28 @@ class WarmWorker:
 
 
 class Preview:
-    """The server's parts: the views, the builder thread, the watcher thread."""
+    """The server's parts: the views, the builder thread, a watcher thread per
+    folder watched."""
 
     def __init__(self, path: Path, number: int | None, variant: str | None) -> None:
         self.path = path
         self.default = (number, variant)
         self.views = Views()
         self.worker = WarmWorker()
-        self._rewatch = threading.Event()
-        self._threads: list[threading.Thread] = []
-        self._watching: list[Path] = []
+        self._stopping = threading.Event()
+        self._watched: list[Path] = []
         self.last_choices: Picture | None = None  # the last build that listed the series
         self.views.get(number, variant)  # built at once, before a browser asks
         # in every file's URL: a browser's cache never mixes two runs' pages
         self.token = secrets.token_hex(4)
 
     def start(self) -> None:
-        for target in (self._build_loop, self._watch_loop):
-            thread = threading.Thread(target=target, daemon=True, name=target.__name__)
-            thread.start()
-            self._threads.append(thread)
+        self._watch_more()
+        threading.Thread(target=self._build_loop, daemon=True, name="build").start()
 
     def stop(self) -> None:
         self.views.stop()
-        self._rewatch.set()
+        self._stopping.set()
         self.worker.close()
 
     def _build_loop(self) -> None:
@@ -97,37 +95,46 @@ class Preview:
             if picture.choices:
                 self.last_choices = picture
             self.views.built(view, picture)
-            if self._watch_roots() != self._watching:
-                self._rewatch.set()
+            self._watch_more()
 
-    def _watch_roots(self) -> list[Path]:
-        """The folders an edit may touch: the series, and everything each
-        view's page is made of (layouts, pictures), none inside another."""
+    def _watch_roots(self) -> set[Path]:
+        """The folders an edit may touch: the series, the project's layouts and
+        assets, and everything each view's page is made of (a bundled layout,
+        pictures from elsewhere)."""
+        from broadsheet.project import find_project
+
         start = self.path.resolve()
-        found = {start if start.is_dir() else start.parent}
+        project = find_project(start)
+        found = {start if start.is_dir() else start.parent, project.layouts_dir, project.assets_dir}
         for view in self.views.all():
             for picture in (view.picture, view.good):
                 if picture is not None:
                     found.update(f.resolve().parent for f in picture.files)
                     found.update(f.resolve() for f in picture.folders)
-        found = {f for f in found if f.is_dir()}
-        return sorted(f for f in found if not any(f != o and f.is_relative_to(o) for o in found))
+        return {f.resolve() for f in found if f.is_dir()}
 
-    def _watch_loop(self) -> None:
+    def _watch_more(self) -> None:
+        """Watch every root not watched yet, in a thread of its own. A watcher
+        is never stopped to watch another set: an edit made while it started
+        again would be missed."""
+        for root in sorted(self._watch_roots()):
+            if not any(root.is_relative_to(w) for w in self._watched):
+                self._watched.append(root)
+                name = f"watch {root}"
+                threading.Thread(target=self._watch, args=(root,), daemon=True, name=name).start()
+
+    def _watch(self, root: Path) -> None:
         import watchfiles
 
-        while not self.views.stopped:
-            self._rewatch.clear()
-            self._watching = self._watch_roots()
-            changes = watchfiles.watch(
-                *self._watching,
-                stop_event=self._rewatch,
-                step=30,  # ms without a further change before the batch is reported
-                rust_timeout=1000,
-                yield_on_timeout=False,
-            )
-            for batch in changes:
-                self.views.changed({Path(p).resolve() for _, p in batch})
+        changes = watchfiles.watch(
+            root,
+            stop_event=self._stopping,
+            step=30,  # ms without a further change before the batch is reported
+            rust_timeout=1000,
+            yield_on_timeout=False,
+        )
+        for batch in changes:
+            self.views.changed({Path(p).resolve() for _, p in batch})
 
 
 def serve(
