@@ -33,6 +33,7 @@ from broadsheet.jobs.shipping import (
     make_task,
     roots_of,
     shared_files,
+    unpack,
 )
 
 if TYPE_CHECKING:
@@ -181,8 +182,11 @@ class _Sender:
         roots = roots_of(built)
         folders = (*roots, *built.layout.folders)
         if folders not in self.shared:
+            # a task, not scattered data: the scheduler keeps its arguments, so
+            # when the workers holding its result die it is made again
             shipped = Shared(shared_files(built, roots))
-            self.shared[folders] = self.client.scatter(shipped, hash=False)
+            key = f"broadsheet-{self.run}-files-{len(self.shared)}"
+            self.shared[folders] = self.client.submit(unpack, shipped, key=key)
         self.roots[job.name] = roots
         key = f"broadsheet-{self.run}-{job.name}"
         return self.client.submit(build_shipped, task, self.shared[folders], key=key)

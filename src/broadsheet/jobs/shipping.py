@@ -42,6 +42,11 @@ class Shared:
     files: dict[str, bytes]
 
 
+def unpack(shared: Shared) -> Shared:
+    """The shared files as a task's result, which workers pass on to each other."""
+    return shared
+
+
 @dataclass(frozen=True)
 class Task:
     """One job as it travels: its own files (installment, series file, images) by place."""
