@@ -5,7 +5,8 @@ sends the files the job's build key is made of, each by its *place*, a path
 under the worker's job folder: the project as ``project/`` (its layouts and
 assets shared by many jobs, sent once per worker), content outside any project
 (the bundled layouts' case) as ``project/content/<series folder>``. The worker
-writes them into a temporary folder, renders the HTML there and keys it: the
+writes them into a folder of its own (one per set of layout files, kept while
+it lives, so the engine's caches hold), renders the HTML there and keys it: the
 key is the client's only if the worker's fonts, engine and inputs are the
 same, and only then does it typeset. It returns the PDF's bytes and the HTML;
 the client writes them, as a local build does.
@@ -16,9 +17,12 @@ from __future__ import annotations
 import gc
 import hashlib
 import importlib.metadata
+import os
+import shutil
 import socket
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path, PurePosixPath
@@ -40,6 +44,13 @@ class Shared:
     """Files many jobs share, by place: every file of the layouts and the project's assets."""
 
     files: dict[str, bytes]
+
+    @property
+    def digest(self) -> str:
+        found = hashlib.sha256()
+        for place, data in sorted(self.files.items()):
+            found.update(place.encode() + b"\0" + hashlib.sha256(data).digest())
+        return found.hexdigest()[:20]
 
 
 def unpack(shared: Shared) -> Shared:
@@ -202,24 +213,64 @@ def _say_started(task: Task, worker: str) -> None:
 
 
 def build_shipped(task: Task, shared: Shared) -> Outcome:
-    """On a worker: write the task's files into a folder of its own, check that
-    they, this machine's fonts and engine make the client's key, and typeset."""
+    """On a worker: write the task's files into the folder of its layout's
+    files, check that they, this machine's fonts and engine make the client's
+    key, and typeset."""
     worker = worker_name()
     _say_started(task, worker)
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="broadsheet-job-") as folder:
-        top = Path(folder).resolve()
-        outcome = Outcome(worker, str(top), 0.0)
-        try:
-            _build_in(task, shared, top, outcome)
-        finally:
-            outcome.seconds = time.perf_counter() - start
-            # a laid-out document is a web of cycles holding fonts and images
-            gc.collect()
+    top = _folder_of(shared)
+    outcome = Outcome(worker, str(top), 0.0)
+    try:
+        _build_in(task, top, outcome)
+    finally:
+        outcome.seconds = time.perf_counter() - start
+        # a laid-out document is a web of cycles holding fonts and images
+        gc.collect()
     return outcome
 
 
-def _build_in(task: Task, shared: Shared, top: Path, outcome: Outcome) -> None:
+_scratch: list[tempfile.TemporaryDirectory] = []
+
+
+def _folder_of(shared: Shared) -> Path:
+    """The folder holding these shared files, written once in this process: the
+    same stylesheet and font paths job after job, so the engine's caches (keyed
+    by URL) and the templates' hold. Jobs write their own files into it."""
+    if not _scratch:
+        try:
+            from distributed import get_worker
+
+            under = get_worker().local_directory  # Dask clears it after a crash too
+        except (ImportError, ValueError):
+            under = None
+        _scratch.append(tempfile.TemporaryDirectory(prefix="broadsheet-", dir=under))
+    top = Path(_scratch[0].name).resolve() / shared.digest
+    if not top.is_dir():
+        # written aside and renamed: a job in another thread sees all of it or none
+        aside = Path(tempfile.mkdtemp(dir=top.parent))
+        _write(aside, shared.files)
+        try:
+            aside.rename(top)
+        except OSError:  # another thread was first
+            shutil.rmtree(aside, ignore_errors=True)
+    return top
+
+
+def _write(top: Path, files: dict[str, bytes]) -> None:
+    for place, data in files.items():
+        parts = PurePosixPath(place).parts
+        if PurePosixPath(place).is_absolute() or ".." in parts or parts[0] != PROJECT:
+            raise ValueError(f"not a place under the job's folder: {place!r}")
+        path = top / place
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # renamed into place: a job reading the file meanwhile sees it whole
+        aside = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        aside.write_bytes(data)
+        os.replace(aside, path)
+
+
+def _build_in(task: Task, top: Path, outcome: Outcome) -> None:
     from broadsheet.jobs.keys import build_key
     from broadsheet.jobs.runner import _diagnostics, _fit_row
     from broadsheet.limits import LimitExceeded
@@ -233,13 +284,7 @@ def _build_in(task: Task, shared: Shared, top: Path, outcome: Outcome) -> None:
         )
         outcome.errors = [Diagnostic(None, message)]
         return
-    for place, data in [*shared.files.items(), *task.files.items()]:
-        parts = PurePosixPath(place).parts
-        if PurePosixPath(place).is_absolute() or ".." in parts or parts[0] != PROJECT:
-            raise ValueError(f"not a place under the job's folder: {place!r}")
-        path = top / place
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+    _write(top, task.files)
     job = replace(task.job, installment=top / task.installment)
     limits.set_active(task.limits)
     built = None
