@@ -203,13 +203,18 @@ def worker_name() -> str:
         return socket.gethostname()
 
 
-def _say_started(task: Task, worker: str) -> None:
+_frozen: list[bool] = []
+
+
+def _say_started(task: Task, worker: str) -> bool:
+    """Log the job's start on the cluster; False outside a Dask worker."""
     try:
         from distributed import get_worker
 
         get_worker().log_event(STARTED, {"run": task.run, "job": task.job.name, "worker": worker})
     except (ImportError, ValueError):  # not in a worker (a test calling directly)
-        pass
+        return False
+    return True
 
 
 def build_shipped(task: Task, shared: Shared) -> Outcome:
@@ -217,7 +222,14 @@ def build_shipped(task: Task, shared: Shared) -> Outcome:
     files, check that they, this machine's fonts and engine make the client's
     key, and typeset."""
     worker = worker_name()
-    _say_started(task, worker)
+    if _say_started(task, worker) and not _frozen:
+        # as a pool worker does: the engine loaded and set aside from garbage
+        # collection once, before any job, so that the collections a layout
+        # makes walk that job's objects, not the worker's and the engine's
+        from broadsheet.jobs.runner import _engine_loaded
+
+        _engine_loaded()
+        _frozen.append(True)
     start = time.perf_counter()
     top = _folder_of(shared)
     outcome = Outcome(worker, str(top), 0.0)
