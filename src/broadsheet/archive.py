@@ -70,6 +70,7 @@ def archive_series(
     on_start: Callable[[Job], None] | None = None,
     on_done: Callable[[JobResult], None] | None = None,
     signing_key: Ed25519PrivateKey | None = None,
+    scheduler: str | None = None,
 ) -> ArchiveReport:
     """Build the archive variant of every installment into ``dest``, through the
     job runner: an unchanged installment is not laid out again.
@@ -78,10 +79,13 @@ def archive_series(
     An archive whose manifest is malformed or edited, whose files listed there
     changed, or whose signature fails, is not extended: a new manifest (and a
     new signature) would vouch for what nobody checked. ``signing_key`` signs
-    the manifest; a signed archive is only extended with a key.
+    the manifest; a signed archive is only extended with a key. ``scheduler``:
+    the editions are built on that Dask cluster (jobs/cluster.py).
     """
     with output_lock(dest):
-        return _archive_series(series, dest, replace, workers, on_start, on_done, signing_key)
+        return _archive_series(
+            series, dest, replace, workers, on_start, on_done, signing_key, scheduler
+        )
 
 
 def _archive_series(
@@ -92,6 +96,7 @@ def _archive_series(
     on_start: Callable[[Job], None] | None,
     on_done: Callable[[JobResult], None] | None,
     signing_key: Ed25519PrivateKey | None,
+    scheduler: str | None = None,
 ) -> ArchiveReport:
     old = _old_manifest(dest, signing_key)
     if dest.exists():
@@ -101,7 +106,9 @@ def _archive_series(
     editions = {e["pdf"]: e for e in old.get("editions", [])}
     target = ArchiveTarget(dest, replace, editions)
     report = ArchiveReport([load_failure_result(f) for f in failures])
-    report.results += run_jobs(jobs, target, workers, on_start=on_start, on_done=on_done)
+    report.results += run_jobs(
+        jobs, target, workers, on_start=on_start, on_done=on_done, scheduler=scheduler
+    )
     written = {p.relative_to(dest).as_posix() for r in report.results for p in r.written}
     for result in report.results:
         if result.record:

@@ -72,6 +72,7 @@ class BuiltEdition:
     # The page template's context: composing renders it again with the plan.
     context: dict = field(default_factory=dict)
     draft: bool = False
+    draft_print: bool = False  # placeholders taken in a print or archive variant (asked)
     fit: object | None = None  # compose.fit.FitReport of the laid-out page
 
     def output_paths(self, outdir: Path) -> tuple[Path, Path]:
@@ -180,6 +181,7 @@ def render_html(
         notes=text.notes,
         timings=timings,
         context=context,
+        draft_print=draft_print,
         warnings=[
             *text.warnings,
             *(

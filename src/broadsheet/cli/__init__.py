@@ -251,6 +251,24 @@ JOBS_OPTION = click.option(
     show_default="number of cores",
     help="Builds run at once, each in its own process.",
 )
+SCHEDULER_OPTION = click.option(
+    "--scheduler",
+    envvar="BROADSHEET_SCHEDULER",
+    metavar="tcp://HOST:PORT",
+    help=(
+        "Run the jobs on the Dask cluster of this scheduler (pip install "
+        "'broadsheet[cluster]'); --jobs is then how many are in flight (default: twice "
+        "the cluster's threads). Also $BROADSHEET_SCHEDULER."
+    ),
+)
+
+
+def in_flight(jobs: int, scheduler: str | None) -> int:
+    """``--jobs`` as given; on a cluster without ``--jobs``, 0: as many as keep it busy."""
+    source = click.get_current_context().get_parameter_source("jobs")
+    if scheduler and source is click.core.ParameterSource.DEFAULT:
+        return 0
+    return jobs
 
 
 @main.command()
@@ -269,6 +287,7 @@ JOBS_OPTION = click.option(
 @INSTALLMENT_OPTION
 @VARIANT_OPTION
 @JOBS_OPTION
+@SCHEDULER_OPTION
 @LIMIT_OPTION
 @click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
 @click.option(
@@ -292,6 +311,7 @@ def build(
     numbers: set[int] | None,
     variants: list[str] | None,
     jobs: int,
+    scheduler: str | None,
     force: bool,
     draft: bool,
     draft_print: bool,
@@ -329,8 +349,17 @@ def build(
     with output_lock(outdir) as recovered:
         if recovered:
             reporter.say(f"finished or removed {len(recovered)} file(s) an interrupted run left")
+        workers = in_flight(jobs, scheduler or None)
         results += _with_progress(
-            reporter, planned, "building", outdir, jobs, force, draft, draft_print
+            reporter,
+            planned,
+            "building",
+            outdir,
+            workers,
+            force,
+            draft,
+            draft_print,
+            scheduler or None,
         )
         _record_plan(outdir, path, numbers, variants, planned, results, draft)
     _report_results(reporter, results, start, outdir)
@@ -378,12 +407,21 @@ def _with_progress(
     force: bool,
     draft: bool = False,
     draft_print: bool = False,
+    scheduler: str | None = None,
 ) -> list[JobResult]:
     from broadsheet.jobs.runner import run_jobs
 
     shown = reporter.err.is_terminal and not (reporter.quiet or reporter.json_output)
     if not shown:
-        return run_jobs(planned, target, workers, force, draft=draft, draft_print=draft_print)
+        return run_jobs(
+            planned,
+            target,
+            workers,
+            force,
+            draft=draft,
+            draft_print=draft_print,
+            scheduler=scheduler,
+        )
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     counts = {"running": 0, "failed": 0}
@@ -416,6 +454,7 @@ def _with_progress(
             on_done=done,
             draft=draft,
             draft_print=draft_print,
+            scheduler=scheduler,
         )
 
 
@@ -427,6 +466,10 @@ def _report_results(
         reporter.results.append(result.as_json())
         reporter.stages(result.name, result.stages)
     reporter.table(results_table(results, outdir))
+    for result in results:
+        if result.retried:
+            stopped = ", ".join(result.retried)
+            reporter.say(f"retried {result.name}: started on {stopped}, which stopped")
     failed = sum(r.status == "failed" for r in results)
     skipped = sum(r.status == "skipped" for r in results)
     reporter.say(
@@ -460,9 +503,12 @@ def results_table(results: list[JobResult], outdir: Path) -> Table:
         table.add_column(heading)
     style = {"built": "green", "unchanged": "dim", "skipped": "dim", "ok": "green", "failed": "red"}
     for r in results:
+        status = "up to date" if r.status == "skipped" else r.status
+        # on a cluster: started on a worker that stopped, built on another
+        status += ", retried" if r.retried else ""
         table.add_row(
             _pdf_shown(r, outdir),
-            f"[{style[r.status]}]{'up to date' if r.status == 'skipped' else r.status}[/]",
+            f"[{style[r.status]}]{status}[/]",
             str(r.pages) if r.pages else "",
             f"{r.size / 1024:.0f} KiB" if r.size else "",
             f"{r.seconds:.2f}s",

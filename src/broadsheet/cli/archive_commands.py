@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from broadsheet.cli import JOBS_OPTION, LIMIT_OPTION, main, output_options
+from broadsheet.cli import (
+    JOBS_OPTION,
+    LIMIT_OPTION,
+    SCHEDULER_OPTION,
+    in_flight,
+    main,
+    output_options,
+)
 from broadsheet.cli.report import Reporter
 from broadsheet.diagnostics import Diagnostic, display_path
 
@@ -26,7 +33,7 @@ def archive() -> None:
     """Archive a series as PDF/A-3 with its sources, verify an archive, or make a signing key.
 
     \b
-    broadsheet archive SERIES --to DIR [--replace] [--jobs N] [--key KEY.pem]
+    broadsheet archive SERIES --to DIR [--replace] [--jobs N] [--key KEY.pem] [--scheduler ADDR]
     broadsheet archive verify DIR [--key PUB.pem]
     broadsheet archive keygen --to KEYDIR
     """
@@ -47,10 +54,17 @@ KEY_PATH = click.Path(path_type=Path)  # not exists=True: a missing key is exit 
     help="Ed25519 private key (archive keygen): sign manifest.json as manifest.json.sig.",
 )
 @JOBS_OPTION
+@SCHEDULER_OPTION
 @LIMIT_OPTION
 @output_options
 def archive_build(
-    reporter: Reporter, series: Path, dest: Path, replace: bool, key_file: Path | None, jobs: int
+    reporter: Reporter,
+    series: Path,
+    dest: Path,
+    replace: bool,
+    key_file: Path | None,
+    jobs: int,
+    scheduler: str | None,
 ) -> None:
     """Build the archive variant of every installment into DIR, with manifest and catalog.
 
@@ -69,9 +83,15 @@ def archive_build(
             reporter.finish()
         key = load_signing_key(key_file)
     start = time.perf_counter()
-    result = archive_series(series, dest, replace, jobs, signing_key=key)
+    workers = in_flight(jobs, scheduler or None)
+    result = archive_series(
+        series, dest, replace, workers, signing_key=key, scheduler=scheduler or None
+    )
     for name in result.archived:
         reporter.say(f"archived {name}")
+    for job in result.results:
+        if job.retried:
+            reporter.say(f"retried {job.name}: started on {', '.join(job.retried)}, which stopped")
     for name in result.unchanged:
         reporter.say(f"unchanged {name}")
     for job in result.results:

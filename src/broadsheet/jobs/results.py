@@ -24,6 +24,8 @@ class JobResult:
     # the files and folders the job was made of: what the next build's stat check reads
     inputs: list[Path] = field(default_factory=list)
     fonts: list[str] = field(default_factory=list)  # the font families its key names
+    # on a cluster: the workers that started this job and stopped before it was done
+    retried: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -43,4 +45,5 @@ class JobResult:
             "written": [str(p) for p in self.written],
             "fit": self.fit,
             "stages": {name: round(seconds, 3) for name, seconds in self.stages.items()},
+            "retried": self.retried,
         }

@@ -197,8 +197,11 @@ def run_jobs(
     on_done: Callable[[JobResult], None] | None = None,
     draft: bool = False,
     draft_print: bool = False,
+    scheduler: str | None = None,
 ) -> list[JobResult]:
-    """Run jobs in ``workers`` processes; one failure stops nothing.
+    """Run jobs in ``workers`` processes; one failure stops nothing. With a
+    ``scheduler`` (a Dask scheduler's address) they run on that cluster,
+    ``workers`` at most at once (0: as many as keep it busy).
 
     Each job's HTML is rendered and keyed here, once (a few milliseconds), so
     a rebuild with nothing changed starts no worker at all; a job to build
@@ -230,13 +233,18 @@ def run_jobs(
                 inputs[job.name] = replace(prepared, built=None)
                 yield prepared
 
-    if workers > 1 and len(jobs) > 1:
-        # the longest first, as the last build took them (new ones before all):
-        # no worker is left with a long job while the other has none
-        def expected(job: Job) -> float:
-            seconds = target.previous_seconds(job)
-            return -math.inf if seconds is None else -seconds
+    # the longest first, as the last build took them (new ones before all):
+    # no worker is left with a long job while the other has none
+    def expected(job: Job) -> float:
+        seconds = target.previous_seconds(job)
+        return -math.inf if seconds is None else -seconds
 
+    if scheduler is not None:
+        from broadsheet.jobs.cluster import in_cluster
+
+        order = sorted(jobs, key=expected)
+        in_cluster(prepared_jobs(order), target, scheduler, workers, on_start, finish)
+    elif workers > 1 and len(jobs) > 1:
         order = sorted(jobs, key=expected)
         _in_processes(prepared_jobs(order), target, workers, on_start, finish, eager=force)
     else:

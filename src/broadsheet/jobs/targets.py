@@ -3,7 +3,8 @@
 ``EditionTarget`` writes ``OUTDIR/<series>/<NN>/<variant>.{html,pdf}`` with a
 record of the build key beside them; ``ArchiveTarget`` writes
 ``DIR/<series>/<NN>.{pdf,png}`` and keeps the key in the archive's manifest.
-Both are small and picklable: the worker that builds a job also commits it.
+Both are small and picklable: the worker process that builds a job also commits
+it (on a Dask cluster this process commits what workers return: jobs/cluster.py).
 """
 
 from __future__ import annotations
@@ -177,7 +178,11 @@ class ArchiveTarget:
         # are the same for the same editions
         return None
 
-    def commit(self, job: Job, built: BuiltEdition, key: str) -> Committed:
+    def commit(
+        self, job: Job, built: BuiltEdition, key: str, thumbnail: bytes | None = None
+    ) -> Committed:
+        """Write the edition's PDF and thumbnail; ``thumbnail``: made already
+        (by the cluster worker that made the PDF)."""
         relative = self.relative(job)
         target = self.dest / relative
         status = "built"
@@ -188,8 +193,9 @@ class ArchiveTarget:
                 raise ContentError(
                     Diagnostic(target, "archived already with other bytes (--replace to overwrite)")
                 )
-        thumbnail = target.with_suffix(".png")
-        write_atomically({target: built.pdf, thumbnail: _thumbnail(built.pdf)}, inside=self.dest)
+        png = thumbnail if thumbnail is not None else thumbnail_png(built.pdf)
+        thumbnail_path = target.with_suffix(".png")
+        write_atomically({target: built.pdf, thumbnail_path: png}, inside=self.dest)
         item = built.edition.installment
         record = {
             "pdf": relative,
@@ -204,10 +210,10 @@ class ArchiveTarget:
             "key": key,
             "sha256": hashlib.sha256(built.pdf).hexdigest(),
         }
-        return Committed([target, thumbnail], len(built.pdf), status, record)
+        return Committed([target, thumbnail_path], len(built.pdf), status, record)
 
 
-def _thumbnail(pdf: bytes) -> bytes:
+def thumbnail_png(pdf: bytes) -> bytes:
     import pypdfium2
 
     document = pypdfium2.PdfDocument(pdf)
