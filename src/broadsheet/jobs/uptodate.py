@@ -37,16 +37,26 @@ JOURNAL = (".commit.", ".json")  # output.py's journal of an interrupted commit
 def font_fingerprint(family: str) -> str:
     """The font file fontconfig picks for a family, with its size and mtime: a
     font update changes the key, so the output is made again."""
-    if shutil.which("fc-match") is None:
+    found = _font_file(family)
+    if found is None:
         return family
-    found = subprocess.run(
-        ["fc-match", "-f", "%{file}", family], capture_output=True, text=True, check=False
-    ).stdout
     try:
         info = Path(found).stat()
     except OSError:
         return f"{family}:{found}"
     return f"{family}:{found}:{info.st_size}:{info.st_mtime_ns}"
+
+
+@cache
+def _font_file(family: str) -> str | None:
+    """The file fontconfig picks for a family, asked once a process: a job's
+    key asked fc-match for each of its fonts, three processes started a job
+    (its file's size and date are read every time)."""
+    if shutil.which("fc-match") is None:
+        return None
+    return subprocess.run(
+        ["fc-match", "-f", "%{file}", family], capture_output=True, text=True, check=False
+    ).stdout
 
 
 @cache
