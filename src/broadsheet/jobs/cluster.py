@@ -12,7 +12,6 @@ started more than once was retried, and its result says on which workers.
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -238,7 +237,7 @@ def _committed(
     future: Future, prepared: Prepared, roots: dict[Path, str], target: Target
 ) -> JobResult:
     """The job's result once its worker answered: its outputs written here."""
-    from broadsheet.jobs.runner import _diagnostics, failed
+    from broadsheet.jobs.runner import commit_result, failed
 
     job, built = prepared.job, prepared.built
     try:
@@ -258,28 +257,7 @@ def _committed(
     for stage, taken in outcome.stages.items():
         # content, text and html were timed here, as the job was prepared
         built.timings.stages.setdefault(stage, taken)
-    start = time.perf_counter()
-    try:
-        if outcome.thumbnail is not None:
-            committed = target.commit(job, built, prepared.key, thumbnail=outcome.thumbnail)
-        else:
-            committed = target.commit(job, built, prepared.key)
-    except (BroadsheetError, OSError) as exc:
-        result = failed(job.name, [*built.warnings, *_diagnostics(exc, job)], seconds)
-        result.fit = outcome.fit
-        return result
-    return JobResult(
-        job.name,
-        committed.status,
-        pages=built.pages,
-        size=committed.size,
-        seconds=seconds + time.perf_counter() - start,
-        written=committed.written,
-        diagnostics=built.warnings,
-        record=committed.record,
-        stages=dict(built.timings.stages),
-        fit=outcome.fit,
-    )
+    return commit_result(target, prepared, seconds, outcome.fit, outcome.thumbnail)
 
 
 def _mark_retried(client: Client, run: str, results: dict[str, JobResult]) -> None:

@@ -136,26 +136,48 @@ def _build_prepared(prepared: Prepared, target: Target) -> JobResult:
     try:
         with limits.job_budget():
             typeset_edition(built)
-        try:
-            committed = target.commit(job, built, prepared.key)
-        except OSError as exc:
-            raise WritingError(exc.errno, exc.strerror, exc.filename) from exc
     except (BroadsheetError, LimitExceeded, OSError, MemoryError, RecursionError) as exc:
         seconds = prepared.seconds + time.perf_counter() - start
         result = failed(job.name, [*built.warnings, *_diagnostics(exc, job)], seconds)
         result.fit = _fit_row(built)
+        return result
+    seconds = prepared.seconds + time.perf_counter() - start
+    return commit_result(target, prepared, seconds, _fit_row(built))
+
+
+def commit_result(
+    target: Target,
+    prepared: Prepared,
+    seconds: float,
+    fit: dict[str, Any] | None,
+    thumbnail: bytes | None = None,
+) -> JobResult:
+    """Commit a typeset job's outputs (wherever it was typeset) and say how it
+    went; a file system that refuses them fails the job, "cannot write"."""
+    start = time.perf_counter()
+    job, built = prepared.job, prepared.built
+    made = {} if thumbnail is None else {"thumbnail": thumbnail}
+    try:
+        try:
+            committed = target.commit(job, built, prepared.key, **made)
+        except OSError as exc:
+            raise WritingError(exc.errno, exc.strerror, exc.filename) from exc
+    except (BroadsheetError, OSError) as exc:
+        seconds += time.perf_counter() - start
+        result = failed(job.name, [*built.warnings, *_diagnostics(exc, job)], seconds)
+        result.fit = fit
         return result
     return JobResult(
         job.name,
         committed.status,
         pages=built.pages,
         size=committed.size,
-        seconds=prepared.seconds + time.perf_counter() - start,
+        seconds=seconds + time.perf_counter() - start,
         written=committed.written,
         diagnostics=_about(built.warnings, job.name),
         record=committed.record,
         stages=dict(built.timings.stages),
-        fit=_fit_row(built),
+        fit=fit,
     )
 
 
