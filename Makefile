@@ -42,6 +42,7 @@ format: setup
 bench: setup
 	$(BIN)/python bench/bench_whole.py
 	$(BIN)/python bench/bench_preview.py
+	$(BIN)/python bench/bench_cluster.py
 	$(BIN)/python bench/bench_build.py
 	$(BIN)/python bench/bench_series.py
 	$(BIN)/python bench/bench_rebuild.py
