@@ -99,7 +99,7 @@ def run_rounds(url, installment, root, count, sync_playwright):  # type: ignore[
             installment.write_text(text.replace(old, new, 1), encoding="utf-8")
             page.wait_for_function(
                 """g => { const img = document.querySelector('.page img');
-                          return img && img.src.includes(`/view/1/${g}/`)
+                          return img && img.src.includes(`/1/${g}/page-1.png`)
                                  && img.complete && img.naturalWidth > 0; }""",
                 arg=generation + 1,
                 timeout=60_000,
