@@ -19,6 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 import pdfplumber
+import pikepdf
 import pytest
 from click.testing import CliRunner
 from pdfread import columns, main_size, squash
@@ -392,6 +393,9 @@ def test_draft_writes_an_overset_page_marked_and_keeps_the_text(tmp_path: Path) 
     # the label, in its own bold face (it may share a height with body lines)
     number = re.search(r"超版\s*(\d+)\s*行", label)
     assert number and int(number[1]) > 0
+    # and the PDF says it is a draft, as a draft with placeholders does
+    with pikepdf.open(out / "luzhou-2026" / "07" / "print.pdf") as doc:
+        assert str(doc.docinfo["/Title"]).startswith("【草稿】")
     # the overset text follows the sheet, so the desk can see what to cut
     body = (series / "07.md").read_text(encoding="utf-8").split("---", 2)[2]
     last = squash(body.strip().splitlines()[-1])[-12:]
