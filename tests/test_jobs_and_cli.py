@@ -63,7 +63,7 @@ def test_each_job_renders_and_keys_once(
     demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     renders = Counter(monkeypatch, runner, "render_html")
-    keyed = Counter(monkeypatch, runner, "build_key")
+    keyed = Counter(monkeypatch, runner, "job_key")
     jobs, _ = plan(demo, {1, 2}, ["print", "a4"])
     results = runner.run_jobs(jobs, tmp_path / "out", workers=1)
     assert [r.status for r in results] == ["built"] * 4

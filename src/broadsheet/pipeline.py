@@ -181,6 +181,7 @@ def render_html(
         notes=text.notes,
         timings=timings,
         context=context,
+        draft=draft,
         draft_print=draft_print,
         warnings=[
             *text.warnings,

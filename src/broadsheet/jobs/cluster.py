@@ -162,7 +162,7 @@ def _archive_target() -> type:
 
 class _Sender:
     """Makes each prepared job a task and submits it: the files its layout
-    shares with other jobs are scattered once, its own go with it."""
+    shares with other jobs go once (a task of their own), its own go with it."""
 
     def __init__(self, client: Client, run: str, thumbnails: bool) -> None:
         self.client, self.run, self.thumbnails = client, run, thumbnails

@@ -31,6 +31,12 @@ def build_key(built: BuiltEdition) -> str:
     return digest.hexdigest()
 
 
+def job_key(built: BuiltEdition) -> str:
+    """The key an output is recorded under: a draft (overset marked, written
+    anyway) is never the up-to-date page of a build that is not one."""
+    return build_key(built) + ("-draft" if built.draft else "")
+
+
 def _layout_inputs(built: BuiltEdition) -> list[Path]:
     """The files of the layout and of every layout it extends that shape this
     output: all of them but the stylesheets another variant adds, or that a

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from broadsheet import jobs as jobs_package
 from broadsheet import limits
 from broadsheet.diagnostics import BroadsheetError, Diagnostic
-from broadsheet.jobs.keys import build_key, job_inputs
+from broadsheet.jobs.keys import job_inputs, job_key
 from broadsheet.jobs.plan import Job, LoadFailure
 from broadsheet.jobs.results import JobResult
 from broadsheet.jobs.targets import Committed, EditionTarget, Known
@@ -95,9 +95,7 @@ def prepare(
     start = time.perf_counter()
     try:
         built = render_html(job.installment, job.variant, draft=draft, draft_print=draft_print)
-        built.draft = draft
-        # a draft (overset marked, written anyway) is never the up-to-date page
-        key = build_key(built) + ("-draft" if draft else "")
+        key = job_key(built)
     except (BroadsheetError, MemoryError, RecursionError) as exc:
         return failed(job.name, _diagnostics(exc, job), time.perf_counter() - start)
     known = None if force else target.up_to_date(job, key)

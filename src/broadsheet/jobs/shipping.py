@@ -295,7 +295,7 @@ def _write(top: Path, files: dict[str, bytes]) -> None:
 
 
 def _build_in(task: Task, top: Path, outcome: Outcome) -> None:
-    from broadsheet.jobs.keys import build_key
+    from broadsheet.jobs.keys import job_key
     from broadsheet.jobs.runner import _diagnostics, _fit_row
     from broadsheet.limits import LimitExceeded
     from broadsheet.pipeline import render_html, typeset_edition
@@ -316,8 +316,7 @@ def _build_in(task: Task, top: Path, outcome: Outcome) -> None:
         built = render_html(
             job.installment, job.variant, draft=task.draft, draft_print=task.draft_print
         )
-        built.draft = task.draft
-        key = build_key(built) + ("-draft" if task.draft else "")
+        key = job_key(built)
         if key != task.key:
             message = (
                 f"worker {outcome.worker} made another build key of this job's files: "

@@ -128,7 +128,6 @@ def build_picture(
     try:
         with limits.job_budget():
             built = render_html(job.installment, job.variant, draft=True, draft_print=True)
-            built.draft = True
             typeset_edition(built)
     except (BroadsheetError, LimitExceeded, OSError, MemoryError, RecursionError) as exc:
         picture.diagnostics = [*(built.warnings if built else []), *_diagnostics(exc, job)]
