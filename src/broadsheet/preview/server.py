@@ -332,7 +332,10 @@ def page_html(view: View, preview: Preview) -> str:
     # what the series offers, as the last build of any view found it: a new
     # view's links are there before its first build ends
     known = [picture, good, preview.last_choices]
-    choices = {(c.number, c.slug, c.variant) for p in known if p for c in p.choices}
+    # in the series file's order, each once
+    choices = list(
+        dict.fromkeys((c.number, c.slug, c.variant) for p in known if p for c in p.choices)
+    )
     number = latest.number if latest and latest.number is not None else view.number
     variant = latest.variant if latest and latest.variant else view.variant
     diagnostics = [_diagnostic(d) for d in (picture.diagnostics if picture else [])]
@@ -368,7 +371,7 @@ def page_html(view: View, preview: Preview) -> str:
         building=building,
         errors=errors,
         numbers=sorted({(n, slug) for n, slug, _ in choices}),
-        variants=_variants_of(latest or preview.last_choices, choices, number),
+        variants=list(dict.fromkeys(v for n, _, v in choices if n == number)),
         view_number=number,
         view_variant=variant,
         link=link,
@@ -381,13 +384,6 @@ def page_html(view: View, preview: Preview) -> str:
         pages=pages,
         events_url=f"/events?view={view.id}&since={generation}",
     )
-
-
-def _variants_of(latest: Picture | None, choices: set[tuple[int, str, str]], number: Any) -> list:
-    # in the series file's order, as the last build that knew them listed them
-    ordered = [c.variant for c in (latest.choices if latest else [])]
-    ordered += sorted(v for _, _, v in choices)
-    return list(dict.fromkeys(v for v in ordered if (number, v) in {(n, v) for n, _, v in choices}))
 
 
 def _diagnostic(found: Diagnostic) -> dict[str, Any]:
